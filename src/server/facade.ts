@@ -1,0 +1,60 @@
+// What a facade (gRPC, REST, WebSocket, jute) sees of a server. Facades translate their wire input
+// into core Requests, call these, and translate Responses / KeeperErrors back. They never touch
+// the tree, the log or the session table directly.
+
+import type { Request, Response, SessionId, WatchEvent, Zxid } from '../core/types.js';
+import type { AuthId } from '../core/acl.js';
+
+/** Where the server pushes what a session channel carries besides responses. */
+export interface SessionSink {
+  /** A watch notification; delivered before any later response that shows the change. */
+  onEvent(event: WatchEvent): void;
+  /** The session ended (expired, closed by the client, or closed by the server). */
+  onSessionClosed(reason: 'expired' | 'closed' | 'shutdown'): void;
+}
+
+export interface ConnectOptions {
+  /** 0 (or absent) opens a new session; otherwise resume this one. */
+  sessionId?: SessionId;
+  password?: Uint8Array;
+  /** Requested timeout; the server negotiates it into [minSessionTimeout, maxSessionTimeout]. */
+  timeoutMs: number;
+  /** The highest zxid the client has seen; a server behind it refuses the client. */
+  lastZxidSeen?: Zxid;
+  /** Identities the transport established (e.g. `ip:127.0.0.1`). */
+  transportIds: AuthId[];
+}
+
+export interface SessionHandle {
+  readonly sessionId: SessionId;
+  readonly password: Uint8Array;
+  readonly timeoutMs: number;
+  /**
+   * Submit one request. Answers resolve in submission order per session (FIFO), with a Response
+   * or reject with a KeeperError. `zxid` is the server's last zxid when answering.
+   */
+  submit(request: Request): Promise<{ response: Response; zxid: Zxid }>;
+  /** A heartbeat: keeps the session alive. Returns the server's last zxid. */
+  ping(): Zxid;
+  /** Close the session (a closeSession txn); ephemerals go, watches fire. */
+  close(): Promise<void>;
+  /** The transport went away; the session stays until it expires or is resumed elsewhere. */
+  detach(): void;
+}
+
+/** An unsubscribe function for a stateless watch stream. */
+export type Unsubscribe = () => void;
+
+export interface ServerFacade {
+  /** Open or resume a session. Rejects with SessionExpired for a wrong password or unknown id. */
+  connect(options: ConnectOptions, sink: SessionSink): Promise<SessionHandle>;
+  /** A session-less request (unary gRPC, REST): runs with the given identities, no watches. */
+  submitStateless(request: Request, identities: AuthId[]): Promise<{ response: Response; zxid: Zxid }>;
+  /**
+   * Subscribe to changes of a path (and its subtree when recursive) without a session: a
+   * persistent watch whose events go to `onEvent` until unsubscribed.
+   */
+  watchStateless(path: string, recursive: boolean, identities: AuthId[], onEvent: (event: WatchEvent) => void): Unsubscribe;
+  /** The last applied zxid. */
+  lastZxid(): Zxid;
+}
