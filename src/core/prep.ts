@@ -1,0 +1,313 @@
+// Prep: validates a write against the tree plus every change already prepared but not yet
+// applied (ZooKeeper's PrepRequestProcessor with its outstanding ChangeRecords), and turns it into
+// a txn whose results (sequential names, versions) are decided here. Pure and synchronous.
+
+import { checkACL, fixupACL, type AuthId } from './acl.js';
+import { NodeKind, type DataTree } from './datatree.js';
+import { assert, isKeeperError, keeperError, KeeperError } from './errors.js';
+import { isReservedPath, parentOf, validatePath } from './path.js';
+import { kindOfMode } from './state.js';
+import {
+  isCreateMode,
+  isEphemeral,
+  isSequential,
+  isTtl,
+  Perms,
+  type ACL,
+  type CreateRequest,
+  type CreateTxn,
+  type Data,
+  type MultiOp,
+  type MultiResult,
+  type MultiSubTxn,
+  type SessionId,
+  type Txn,
+  type WriteRequest,
+  type Zxid,
+} from './types.js';
+
+/** ZooKeeper's largest TTL: the TTL shares ephemeralOwner's low 56 bits with other flags. */
+export const TTL_MAX_MS = 0x00ff_ffff_ffff;
+
+/** What prep needs to know of a node: the tree's node, or a pending change's view of it. */
+export interface NodeView {
+  version: number;
+  cversion: number;
+  aversion: number;
+  numChildren: number;
+  ephemeralOwner: SessionId;
+  acl: readonly ACL[];
+  kind: NodeKind;
+}
+
+interface ChangeRecord {
+  zxid: Zxid;
+  /** null: the node is deleted by a pending txn. */
+  view: NodeView | null;
+}
+
+export interface PrepContext {
+  sessionId: SessionId;
+  identities: readonly AuthId[];
+  superDigest: string | undefined;
+  /** The zxid the txn will carry. */
+  zxid: Zxid;
+  maxDataBytes: number;
+  extendedTypesEnabled: boolean;
+}
+
+/** A failed multi: answered with per-op results, no txn is made. */
+export class MultiFailure {
+  constructor(
+    readonly results: MultiResult[],
+    readonly error: KeeperError,
+  ) {}
+}
+
+type Overlay = Map<string, ChangeRecord>;
+
+export class Prep {
+  private readonly pending: Overlay = new Map();
+  /** zxid → paths it changed, in zxid order, so applied changes can be forgotten. */
+  private readonly pendingOrder: { zxid: Zxid; paths: string[] }[] = [];
+  /** Sessions with a closeSession prepared: they may not create anything more. */
+  private readonly closing = new Set<SessionId>();
+
+  constructor(private readonly tree: DataTree) {}
+
+  get pendingCount(): number {
+    return this.pendingOrder.length;
+  }
+
+  isClosing(sessionId: SessionId): boolean {
+    return this.closing.has(sessionId);
+  }
+
+  /** Validates a write and returns its txn, or throws the KeeperError ZooKeeper would answer. */
+  prepare(request: WriteRequest, context: PrepContext): Txn {
+    if (request.op === 'multi') {
+      const outcome = this.prepareMulti(request.ops, context);
+      if (outcome instanceof MultiFailure) throw outcome;
+      return outcome;
+    }
+    const overlay: Overlay = new Map();
+    const txn = this.prepareOne(request, context, overlay);
+    this.commitOverlay(context.zxid, overlay);
+    return txn;
+  }
+
+  prepareCloseSession(sessionId: SessionId, zxid: Zxid): Txn {
+    const overlay: Overlay = new Map();
+    for (const path of this.ephemeralsOf(sessionId)) this.stageDelete(path, zxid, overlay);
+    this.closing.add(sessionId);
+    this.commitOverlay(zxid, overlay);
+    return { type: 'closeSession' };
+  }
+
+  /** A reaper's removal of an empty container or an expired TTL node; null if it no longer applies. */
+  prepareDeleteContainer(path: string, zxid: Zxid): Txn | null {
+    const view = this.lookup(path, new Map());
+    if (view === null || view.numChildren > 0 || view.kind === NodeKind.NORMAL) return null;
+    const overlay: Overlay = new Map();
+    this.stageDelete(path, zxid, overlay);
+    this.commitOverlay(zxid, overlay);
+    return { type: 'deleteContainer', path };
+  }
+
+  /** Forget pending changes once their txns are applied to the tree. */
+  applied(zxid: Zxid, sessionClosed?: SessionId): void {
+    while (this.pendingOrder.length > 0 && this.pendingOrder[0]!.zxid <= zxid) {
+      const entry = this.pendingOrder.shift()!;
+      for (const path of entry.paths) {
+        if (this.pending.get(path)?.zxid === entry.zxid) this.pending.delete(path);
+      }
+    }
+    if (sessionClosed !== undefined) this.closing.delete(sessionClosed);
+  }
+
+  /** Drop every pending change (a leader stepping down; its txns may never commit). */
+  reset(): void {
+    this.pending.clear();
+    this.pendingOrder.length = 0;
+    this.closing.clear();
+  }
+
+  // -------------------------------------------------------------------------------------------
+
+  private commitOverlay(zxid: Zxid, overlay: Overlay): void {
+    if (overlay.size === 0) return;
+    for (const [path, record] of overlay) this.pending.set(path, { zxid, view: record.view });
+    this.pendingOrder.push({ zxid, paths: [...overlay.keys()] });
+  }
+
+  private lookup(path: string, overlay: Overlay): NodeView | null {
+    const staged = overlay.get(path) ?? this.pending.get(path);
+    if (staged !== undefined) return staged.view;
+    const node = this.tree.get(path);
+    if (node === undefined) return null;
+    return {
+      version: node.version,
+      cversion: node.cversion,
+      aversion: node.aversion,
+      numChildren: node.numChildren,
+      ephemeralOwner: node.ephemeralOwner,
+      acl: node.acl,
+      kind: node.kind,
+    };
+  }
+
+  private stage(path: string, view: NodeView | null, zxid: Zxid, overlay: Overlay): void {
+    overlay.set(path, { zxid, view });
+  }
+
+  private stageDelete(path: string, zxid: Zxid, overlay: Overlay): void {
+    const parentPath = parentOf(path);
+    const parent = this.lookup(parentPath, overlay);
+    assert(parent !== null, `parent of ${path} exists`);
+    this.stage(parentPath, { ...parent, numChildren: parent.numChildren - 1 }, zxid, overlay);
+    this.stage(path, null, zxid, overlay);
+  }
+
+  private ephemeralsOf(sessionId: SessionId): Set<string> {
+    const paths = new Set(this.tree.ephemeralsOf(sessionId));
+    for (const [path, record] of this.pending) {
+      if (record.view === null) paths.delete(path);
+      else if (record.view.ephemeralOwner === sessionId) paths.add(path);
+    }
+    return paths;
+  }
+
+  private requireNode(path: string, overlay: Overlay): NodeView {
+    const view = this.lookup(path, overlay);
+    if (view === null) throw keeperError('NoNode', path);
+    return view;
+  }
+
+  private requirePermission(view: NodeView, perm: number, path: string, context: PrepContext): void {
+    if (!checkACL(view.acl, perm, context.identities, context.superDigest)) throw keeperError('NoAuth', path);
+  }
+
+  private requireVersion(expected: number, actual: number, path: string): void {
+    if (expected !== -1 && expected !== actual) throw keeperError('BadVersion', path);
+  }
+
+  private requireDataSize(data: Data, path: string, context: PrepContext): void {
+    if (data !== null && data.length > context.maxDataBytes) {
+      throw keeperError('BadArguments', path, `data of ${data.length} bytes for ${path} exceeds jute.maxbuffer (${context.maxDataBytes} bytes)`);
+    }
+  }
+
+  private requireWritable(path: string): void {
+    if (isReservedPath(path)) throw keeperError('BadArguments', path, `${path} is reserved for the server and cannot be changed by clients`);
+  }
+
+  private prepareOne(request: WriteRequest, context: PrepContext, overlay: Overlay): Txn {
+    switch (request.op) {
+      case 'create':
+        return this.prepareCreate(request, context, overlay);
+      case 'delete': {
+        validatePath(request.path);
+        this.requireWritable(request.path);
+        if (request.path === '/') throw keeperError('BadArguments', '/', 'the root node cannot be deleted');
+        const parent = this.requireNode(parentOf(request.path), overlay);
+        const node = this.requireNode(request.path, overlay);
+        this.requirePermission(parent, Perms.DELETE, request.path, context);
+        this.requireVersion(request.version, node.version, request.path);
+        if (node.numChildren > 0) throw keeperError('NotEmpty', request.path);
+        this.stageDelete(request.path, context.zxid, overlay);
+        return { type: 'delete', path: request.path };
+      }
+      case 'setData': {
+        validatePath(request.path);
+        this.requireWritable(request.path);
+        this.requireDataSize(request.data, request.path, context);
+        const node = this.requireNode(request.path, overlay);
+        this.requirePermission(node, Perms.WRITE, request.path, context);
+        this.requireVersion(request.version, node.version, request.path);
+        const version = node.version + 1;
+        this.stage(request.path, { ...node, version }, context.zxid, overlay);
+        return { type: 'setData', path: request.path, data: request.data, version };
+      }
+      case 'setACL': {
+        validatePath(request.path);
+        this.requireWritable(request.path);
+        const acl = fixupACL(request.path, context.identities, request.acl);
+        const node = this.requireNode(request.path, overlay);
+        this.requirePermission(node, Perms.ADMIN, request.path, context);
+        this.requireVersion(request.version, node.aversion, request.path);
+        const aversion = node.aversion + 1;
+        this.stage(request.path, { ...node, aversion, acl }, context.zxid, overlay);
+        return { type: 'setACL', path: request.path, acl, version: aversion };
+      }
+      case 'check': {
+        validatePath(request.path);
+        const node = this.requireNode(request.path, overlay);
+        this.requirePermission(node, Perms.READ, request.path, context);
+        this.requireVersion(request.version, node.version, request.path);
+        return { type: 'check', path: request.path, version: node.version };
+      }
+      case 'multi':
+        throw keeperError('BadArguments', undefined, 'a multi cannot hold another multi');
+    }
+  }
+
+  private prepareCreate(request: CreateRequest, context: PrepContext, overlay: Overlay): CreateTxn {
+    const mode = request.mode;
+    if (!isCreateMode(mode)) throw keeperError('BadArguments', request.path, `unknown create mode ${String(mode)}`);
+    const ttl = request.ttl ?? 0;
+    if (isTtl(mode)) {
+      if (!context.extendedTypesEnabled) throw keeperError('Unimplemented', request.path, 'TTL nodes need extendedTypesEnabled=true');
+      if (!Number.isInteger(ttl) || ttl <= 0 || ttl > TTL_MAX_MS) throw keeperError('BadArguments', request.path, `TTL ${ttl} ms is outside 1..${TTL_MAX_MS}`);
+    } else if (ttl !== 0 && ttl !== -1) {
+      throw keeperError('BadArguments', request.path, `a TTL is only valid with a TTL create mode`);
+    }
+    const sequential = isSequential(mode);
+    validatePath(request.path, sequential);
+    this.requireDataSize(request.data, request.path, context);
+    const acl = fixupACL(request.path, context.identities, request.acl);
+    const parentPath = parentOf(request.path);
+    this.requireWritable(parentPath === '/' ? request.path : parentPath);
+    const parent = this.requireNode(parentPath, overlay);
+    this.requirePermission(parent, Perms.CREATE, request.path, context);
+    const path = sequential ? request.path + sequenceSuffix(parent.cversion) : request.path;
+    if (sequential) validatePath(path);
+    if (this.lookup(path, overlay) !== null) throw keeperError('NodeExists', path);
+    if (parent.ephemeralOwner !== 0) throw keeperError('NoChildrenForEphemerals', path);
+    const ephemeral = isEphemeral(mode);
+    if (ephemeral && this.closing.has(context.sessionId)) throw keeperError('SessionExpired', path);
+    const parentCVersion = parent.cversion + 1;
+    this.stage(parentPath, { ...parent, cversion: parentCVersion, numChildren: parent.numChildren + 1 }, context.zxid, overlay);
+    const ephemeralOwner = ephemeral ? context.sessionId : 0;
+    this.stage(path, { version: 0, cversion: 0, aversion: 0, numChildren: 0, ephemeralOwner, acl, kind: kindOfMode(mode) }, context.zxid, overlay);
+    return { type: 'create', path, data: request.data, acl, ephemeralOwner, parentCVersion, mode, ttl: isTtl(mode) ? ttl : 0 };
+  }
+
+  /** All or nothing: on the first failure, per-op results as ZooKeeper reports them. */
+  private prepareMulti(ops: readonly MultiOp[], context: PrepContext): Txn | MultiFailure {
+    const overlay: Overlay = new Map();
+    const txns: MultiSubTxn[] = [];
+    for (let index = 0; index < ops.length; index++) {
+      try {
+        const txn = this.prepareOne(ops[index]!, context, overlay);
+        assert(txn.type === 'create' || txn.type === 'delete' || txn.type === 'setData' || txn.type === 'check', 'multi holds only node ops');
+        txns.push(txn);
+      } catch (error) {
+        if (!isKeeperError(error)) throw error;
+        const results: MultiResult[] = ops.map((_, i) => ({
+          op: 'error',
+          code: i < index ? 0 : i === index ? error.code : -2, // Ok before, RuntimeInconsistency after
+        }));
+        return new MultiFailure(results, error);
+      }
+    }
+    this.commitOverlay(context.zxid, overlay);
+    return { type: 'multi', txns };
+  }
+}
+
+/** ZooKeeper's sequential suffix: the parent's cversion, 10 digits, zero-padded. */
+export function sequenceSuffix(counter: number): string {
+  // ZooKeeper formats a signed 32-bit int with %010d; past 2^31-1 it wraps negative.
+  const wrapped = counter | 0;
+  return wrapped < 0 ? `-${String(-wrapped).padStart(9, '0')}` : String(wrapped).padStart(10, '0');
+}
