@@ -9,8 +9,11 @@ import type { AuthId } from '../core/acl.js';
 export interface SessionSink {
   /** A watch notification; delivered before any later response that shows the change. */
   onEvent(event: WatchEvent): void;
-  /** The session ended (expired, closed by the client, or closed by the server). */
-  onSessionClosed(reason: 'expired' | 'closed' | 'shutdown'): void;
+  /**
+   * The channel ended: the session expired, was closed by the client, the server shut down, or
+   * the session was resumed on another channel ('moved': this channel is done, the session lives).
+   */
+  onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved'): void;
 }
 
 export interface ConnectOptions {

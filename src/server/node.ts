@@ -1,0 +1,541 @@
+// A standalone Cairn node: the request pipeline (prep → log → apply → reply) over the pure core,
+// with session channels, watch delivery, expiry and reaping. The composition root for facades.
+
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Logger } from 'pino';
+import { authenticate, checkACL, type AuthId } from '../core/acl.js';
+import { encodeTxnRecord } from '../core/codec.js';
+import { assert, isKeeperError, keeperError, KeeperError } from '../core/errors.js';
+import { validatePath } from '../core/path.js';
+import { MultiFailure, Prep, type PrepContext } from '../core/prep.js';
+import { applySetWatches, executeRead } from '../core/read.js';
+import { ReplicatedState } from '../core/state.js';
+import { ExpiryQueue } from '../core/expiry.js';
+import { WatchManager, type WatcherId } from '../core/watches.js';
+import { reapCandidates } from '../core/reaper.js';
+import {
+  AddWatchMode,
+  isEphemeral,
+  isWriteRequest,
+  makeZxid,
+  Perms,
+  zxidEpoch,
+  type ReadRequest,
+  type Request,
+  type Response,
+  type SessionId,
+  type SessionRequest,
+  type Txn,
+  type TxnRecord,
+  type WatchEvent,
+  type WriteRequest,
+  type Zxid,
+} from '../core/types.js';
+import type { ConnectOptions, ServerFacade, SessionHandle, SessionSink, Unsubscribe } from './facade.js';
+import { OrderedReplies, type Settle } from './ordered-replies.js';
+import type { Persistence } from './persistence.js';
+
+export interface NodeSettings {
+  serverId: number;
+  tickTimeMs: number;
+  minSessionTimeoutMs: number;
+  maxSessionTimeoutMs: number;
+  maxDataBytes: number;
+  extendedTypesEnabled: boolean;
+  superDigest: string | undefined;
+  snapCount: number;
+  containerCheckIntervalMs: number;
+  /** Unanswered requests one session may have before it is throttled. */
+  sessionOutstandingLimit: number;
+}
+
+type Answer = { response: Response; zxid: Zxid };
+
+/** A session's channel: its identities, its reply order, and where its events go. */
+class SessionChannel implements SessionHandle {
+  sink: SessionSink | null;
+  readonly identities: AuthId[];
+  readonly replies: OrderedReplies<Answer>;
+  ended = false;
+
+  constructor(
+    private readonly node: CairnNode,
+    readonly sessionId: SessionId,
+    readonly password: Uint8Array,
+    readonly timeoutMs: number,
+    sink: SessionSink,
+    transportIds: AuthId[],
+    outstandingLimit: number,
+  ) {
+    this.sink = sink;
+    this.identities = [...transportIds];
+    this.replies = new OrderedReplies(outstandingLimit);
+  }
+
+  submit(request: Request): Promise<Answer> {
+    return this.node.submitOnChannel(this, request);
+  }
+
+  ping(): Zxid {
+    this.node.touch(this);
+    return this.node.lastZxid();
+  }
+
+  close(): Promise<void> {
+    return this.node.closeFromClient(this);
+  }
+
+  detach(): void {
+    this.node.detach(this);
+  }
+}
+
+interface Waiter {
+  zxid: Zxid;
+  run: () => void;
+}
+
+export class CairnNode implements ServerFacade {
+  readonly state: ReplicatedState;
+  readonly watches = new WatchManager();
+  private readonly prep: Prep;
+  private readonly expiry: ExpiryQueue<SessionId>;
+  private readonly channels = new Map<SessionId, SessionChannel>();
+  private readonly statelessWatchers = new Map<WatcherId, (event: WatchEvent) => void>();
+  private nextStatelessWatcher = -1;
+  private lastProposedZxid: Zxid;
+  private readonly epoch: number;
+  private nextSessionId: number;
+  /** Answers that must wait until a zxid is applied (failed writes, sync), in zxid order. */
+  private readonly waiters: Waiter[] = [];
+  /** Proposals whose records are being made durable, in zxid order. */
+  private readonly inFlight = new Map<Zxid, (result: Settle<Response | undefined>) => void>();
+  private txnsSinceSnapshot = 0;
+  private snapshotting: Promise<void> | null = null;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopping = false;
+  readonly stats = { requests: 0, writes: 0, reads: 0, snapshots: 0, lastSnapshotMs: 0 };
+
+  constructor(
+    state: ReplicatedState,
+    private readonly persistence: Persistence,
+    private readonly settings: NodeSettings,
+    private readonly logger: Logger,
+  ) {
+    this.state = state;
+    this.prep = new Prep(state.tree);
+    this.expiry = new ExpiryQueue(settings.tickTimeMs);
+    // A new epoch at every start: zxids never repeat, even over a truncated unacknowledged tail.
+    this.epoch = zxidEpoch(state.lastZxid) + 1;
+    this.lastProposedZxid = makeZxid(this.epoch, 0);
+    this.nextSessionId = initialSessionId(settings.serverId, Date.now());
+    const now = Date.now();
+    for (const [sessionId, info] of state.sessions) this.expiry.touch(sessionId, info.timeoutMs, now);
+  }
+
+  start(): void {
+    this.timers.push(setInterval(() => this.expireSessions(), Math.max(10, Math.floor(this.settings.tickTimeMs / 2))));
+    this.timers.push(setInterval(() => this.reap(), this.settings.containerCheckIntervalMs));
+    for (const timer of this.timers) timer.unref();
+  }
+
+  lastZxid(): Zxid {
+    return this.state.lastZxid;
+  }
+
+  get sessionCount(): number {
+    return this.state.sessions.size;
+  }
+
+  get outstandingCount(): number {
+    return this.inFlight.size;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Sessions
+
+  negotiateTimeout(requestedMs: number): number {
+    return Math.min(this.settings.maxSessionTimeoutMs, Math.max(this.settings.minSessionTimeoutMs, Math.floor(requestedMs)));
+  }
+
+  async connect(options: ConnectOptions, sink: SessionSink): Promise<SessionHandle> {
+    if (this.stopping) throw keeperError('ConnectionLoss', undefined, 'the server is shutting down');
+    const lastSeen = options.lastZxidSeen ?? 0;
+    if (lastSeen > this.state.lastZxid) {
+      throw keeperError('ConnectionLoss', undefined, `the client has seen zxid 0x${lastSeen.toString(16)}, newer than this server's 0x${this.state.lastZxid.toString(16)}`);
+    }
+    if (options.sessionId !== undefined && options.sessionId !== 0) return this.resume(options, sink);
+    const timeoutMs = this.negotiateTimeout(options.timeoutMs);
+    const sessionId = this.allocateSessionId();
+    const password = randomBytes(16);
+    await this.proposeAndWait(sessionId, 0, { type: 'createSession', timeoutMs, password });
+    const channel = new SessionChannel(this, sessionId, password, timeoutMs, sink, options.transportIds, this.settings.sessionOutstandingLimit);
+    this.channels.set(sessionId, channel);
+    this.expiry.touch(sessionId, timeoutMs, Date.now());
+    return channel;
+  }
+
+  private resume(options: ConnectOptions, sink: SessionSink): SessionHandle {
+    const sessionId = options.sessionId!;
+    const info = this.state.sessions.get(sessionId);
+    const password = options.password ?? new Uint8Array(0);
+    if (info === undefined || this.prep.isClosing(sessionId) || !samePassword(info.password, password)) {
+      throw keeperError('SessionExpired', undefined, `session 0x${sessionId.toString(16)} has expired or the password is wrong`);
+    }
+    const previous = this.channels.get(sessionId);
+    if (previous !== undefined) this.retireChannel(previous, 'moved');
+    const channel = new SessionChannel(this, sessionId, info.password, info.timeoutMs, sink, options.transportIds, this.settings.sessionOutstandingLimit);
+    this.channels.set(sessionId, channel);
+    this.expiry.touch(sessionId, info.timeoutMs, Date.now());
+    return channel;
+  }
+
+  /** The channel's transport is gone or replaced: forget its watches; the session lives on. */
+  private retireChannel(channel: SessionChannel, reason: 'moved' | 'detached'): void {
+    if (this.channels.get(channel.sessionId) === channel) this.channels.delete(channel.sessionId);
+    this.watches.removeWatcher(channel.sessionId);
+    channel.replies.failAll(keeperError('ConnectionLoss', undefined, `the session channel was ${reason}`));
+    const sink = channel.sink;
+    channel.sink = null;
+    channel.ended = true;
+    if (reason === 'moved') sink?.onSessionClosed('moved');
+  }
+
+  touch(channel: SessionChannel): void {
+    if (!channel.ended && this.expiry.has(channel.sessionId)) this.expiry.touch(channel.sessionId, channel.timeoutMs, Date.now());
+  }
+
+  detach(channel: SessionChannel): void {
+    if (!channel.ended) this.retireChannel(channel, 'detached');
+  }
+
+  async closeFromClient(channel: SessionChannel): Promise<void> {
+    if (channel.ended) return;
+    // The close is ordered after every earlier request of the session.
+    const { promise } = channel.replies.reserve((settle) => {
+      this.closeSession(channel.sessionId, 'closed').then(
+        () => settle({ ok: true, value: { response: { op: 'auth' }, zxid: this.state.lastZxid } }),
+        (error) => settle({ ok: false, error }),
+      );
+    });
+    await promise;
+  }
+
+  private closeSession(sessionId: SessionId, reason: 'closed' | 'expired'): Promise<void> {
+    if (this.prep.isClosing(sessionId) || !this.state.sessions.has(sessionId)) return Promise.resolve();
+    this.expiry.remove(sessionId);
+    const zxid = this.lastProposedZxid + 1;
+    const txn = this.prep.prepareCloseSession(sessionId, zxid);
+    this.lastProposedZxid = zxid;
+    this.logger.debug({ sessionId: hex(sessionId), reason }, 'closing session');
+    return this.propose(sessionId, 0, zxid, txn).then(() => this.onSessionClosed(sessionId, reason));
+  }
+
+  private onSessionClosed(sessionId: SessionId, reason: 'closed' | 'expired'): void {
+    const channel = this.channels.get(sessionId);
+    this.watches.removeWatcher(sessionId);
+    if (channel === undefined) return;
+    this.channels.delete(sessionId);
+    channel.ended = true;
+    const sink = channel.sink;
+    channel.sink = null;
+    channel.replies.failAll(keeperError('SessionExpired', undefined, `session 0x${sessionId.toString(16)} is ${reason}`));
+    sink?.onSessionClosed(reason);
+  }
+
+  private expireSessions(): void {
+    for (const sessionId of this.expiry.expire(Date.now())) {
+      this.logger.info({ sessionId: hex(sessionId) }, 'session expired');
+      this.closeSession(sessionId, 'expired').catch((error) => this.fatal(error));
+    }
+  }
+
+  private allocateSessionId(): SessionId {
+    let sessionId = this.nextSessionId++;
+    while (this.state.sessions.has(sessionId)) sessionId = this.nextSessionId++;
+    assert(Number.isSafeInteger(sessionId) && sessionId > 0, 'session ids are positive safe integers');
+    return sessionId;
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Requests
+
+  submitOnChannel(channel: SessionChannel, request: Request): Promise<Answer> {
+    if (channel.ended) return Promise.reject(keeperError('SessionExpired'));
+    this.touch(channel);
+    if (channel.replies.full) return Promise.reject(keeperError('Throttled', undefined, 'too many outstanding requests on this session'));
+    return this.submit(request, { sessionId: channel.sessionId, identities: channel.identities, replies: channel.replies, watcher: channel.sessionId });
+  }
+
+  submitStateless(request: Request, identities: AuthId[]): Promise<Answer> {
+    if (request.op === 'create' && isEphemeral(request.mode)) {
+      return Promise.reject(keeperError('BadArguments', request.path, 'ephemeral nodes need a session'));
+    }
+    if (request.op === 'multi' && request.ops.some((op) => op.op === 'create' && isEphemeral(op.mode))) {
+      return Promise.reject(keeperError('BadArguments', undefined, 'ephemeral nodes need a session'));
+    }
+    const sessionOps = ['addWatch', 'removeWatches', 'checkWatches', 'setWatches', 'auth', 'getEphemerals'];
+    if (sessionOps.includes(request.op)) return Promise.reject(keeperError('BadArguments', undefined, `${request.op} needs a session`));
+    return this.submit(request, { sessionId: 0, identities, replies: new OrderedReplies<Answer>(1), watcher: null });
+  }
+
+  private submit(request: Request, origin: Origin): Promise<Answer> {
+    if (this.stopping) return Promise.reject(keeperError('ConnectionLoss', undefined, 'the server is shutting down'));
+    this.stats.requests++;
+    if (isWriteRequest(request)) return this.submitWrite(request, origin);
+    return origin.replies.reserve((settle) => {
+      try {
+        const response = this.executeNow(request as ReadRequest | SessionRequest, origin, settle);
+        if (response !== null) settle({ ok: true, value: { response, zxid: this.state.lastZxid } });
+      } catch (error) {
+        settle({ ok: false, error: asKeeperError(error, this.logger) });
+      }
+    }).promise;
+  }
+
+  private submitWrite(request: WriteRequest, origin: Origin): Promise<Answer> {
+    this.stats.writes++;
+    const { promise, settle } = origin.replies.reserve();
+    const zxid = this.lastProposedZxid + 1;
+    let txn: Txn;
+    try {
+      txn = this.prep.prepare(request, this.prepContext(origin, zxid));
+    } catch (error) {
+      // Answer a refused write only once everything prepared before it is applied: the refusal
+      // may rest on a pending change, which must be durable before anyone hears of it.
+      const barrier = this.lastProposedZxid;
+      if (error instanceof MultiFailure) {
+        this.afterApplied(barrier, () => settle({ ok: true, value: { response: { op: 'multi', results: error.results }, zxid: this.state.lastZxid } }));
+      } else {
+        const failure = asKeeperError(error, this.logger);
+        this.afterApplied(barrier, () => settle({ ok: false, error: failure }));
+      }
+      return promise;
+    }
+    this.lastProposedZxid = zxid;
+    this.propose(origin.sessionId, 0, zxid, txn).then(
+      (response) => settle({ ok: true, value: { response: response!, zxid } }),
+      (error) => settle({ ok: false, error }),
+    );
+    return promise;
+  }
+
+  private prepContext(origin: Origin, zxid: Zxid): PrepContext {
+    return {
+      sessionId: origin.sessionId,
+      identities: origin.identities,
+      superDigest: this.settings.superDigest,
+      zxid,
+      maxDataBytes: this.settings.maxDataBytes,
+      extendedTypesEnabled: this.settings.extendedTypesEnabled,
+    };
+  }
+
+  /** Runs a read or session request; returns null when it answers later through `settle`. */
+  private executeNow(request: ReadRequest | SessionRequest, origin: Origin, settle: (result: Settle<Answer>) => void): Response | null {
+    switch (request.op) {
+      case 'sync': {
+        validatePath(request.path);
+        const path = request.path;
+        this.afterApplied(this.lastProposedZxid, () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.state.lastZxid } }));
+        return null;
+      }
+      case 'addWatch': {
+        validatePath(request.path);
+        const kind = request.mode === AddWatchMode.PERSISTENT_RECURSIVE ? 'persistentRecursive' : 'persistent';
+        this.watches.add(kind, request.path, origin.watcher!);
+        return { op: 'addWatch' };
+      }
+      case 'removeWatches':
+      case 'checkWatches': {
+        validatePath(request.path);
+        const watcher = origin.watcher!;
+        if (request.op === 'checkWatches') {
+          if (!this.watches.has(request.path, watcher, request.type)) throw keeperError('NoWatcher', request.path);
+          return { op: 'checkWatches' };
+        }
+        if (this.watches.remove(request.path, watcher, request.type, this.state.lastZxid) === null) throw keeperError('NoWatcher', request.path);
+        return { op: 'removeWatches' };
+      }
+      case 'setWatches': {
+        const events = applySetWatches(request, this.state.tree, this.watches, origin.watcher!, this.state.lastZxid);
+        for (const event of events) this.deliver(origin.watcher!, event);
+        return { op: 'setWatches' };
+      }
+      case 'auth': {
+        const id = authenticate(request.scheme, request.credentials);
+        if (!origin.identities.some((known) => known.scheme === id.scheme && known.id === id.id)) origin.identities.push(id);
+        return { op: 'auth' };
+      }
+      case 'whoAmI':
+        return { op: 'whoAmI', clientInfo: origin.identities.map((id) => ({ authScheme: id.scheme, user: id.id })) };
+      default:
+        this.stats.reads++;
+        return executeRead(request, {
+          tree: this.state.tree,
+          watches: this.watches,
+          watcher: origin.watcher,
+          sessionId: origin.sessionId,
+          identities: origin.identities,
+          superDigest: this.settings.superDigest,
+        });
+    }
+  }
+
+  watchStateless(path: string, recursive: boolean, identities: AuthId[], onEvent: (event: WatchEvent) => void): Unsubscribe {
+    validatePath(path);
+    const node = this.state.tree.get(path);
+    if (node !== undefined && !checkACL(node.acl, Perms.READ, identities, this.settings.superDigest)) throw keeperError('NoAuth', path);
+    const watcher = this.nextStatelessWatcher--;
+    this.statelessWatchers.set(watcher, onEvent);
+    this.watches.add(recursive ? 'persistentRecursive' : 'persistent', path, watcher);
+    return () => {
+      this.statelessWatchers.delete(watcher);
+      this.watches.removeWatcher(watcher);
+    };
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Propose → durable → apply
+
+  private proposeAndWait(sessionId: SessionId, cxid: number, txn: Txn): Promise<Response | undefined> {
+    const zxid = this.lastProposedZxid + 1;
+    this.lastProposedZxid = zxid;
+    return this.propose(sessionId, cxid, zxid, txn);
+  }
+
+  private propose(sessionId: SessionId, cxid: number, zxid: Zxid, txn: Txn): Promise<Response | undefined> {
+    const record: TxnRecord = { header: { sessionId, cxid, zxid, time: Date.now() }, txn };
+    return new Promise((resolve, reject) => {
+      this.inFlight.set(zxid, (result) => (result.ok ? resolve(result.value) : reject(result.error)));
+      this.persistence.append(zxid, encodeTxnRecord(record)).then(
+        () => this.onDurable(record),
+        (error) => this.fatal(error),
+      );
+    });
+  }
+
+  private onDurable(record: TxnRecord): void {
+    const zxid = record.header.zxid;
+    assert(zxid === this.state.lastZxid + 1 || zxidEpoch(zxid) > zxidEpoch(this.state.lastZxid), `txn ${hex(zxid)} applies right after ${hex(this.state.lastZxid)}`);
+    const result = this.state.apply(record);
+    this.prep.applied(zxid, record.txn.type === 'closeSession' ? record.header.sessionId : undefined);
+    for (const trigger of result.triggers) {
+      for (const notification of this.watches.trigger(trigger, zxid)) this.deliver(notification.watcher, notification.event);
+    }
+    const answer = this.inFlight.get(zxid);
+    this.inFlight.delete(zxid);
+    answer?.({ ok: true, value: result.response });
+    this.releaseWaiters();
+    if (++this.txnsSinceSnapshot >= this.settings.snapCount) this.startSnapshot();
+  }
+
+  private deliver(watcher: WatcherId, event: WatchEvent): void {
+    if (watcher > 0) this.channels.get(watcher)?.sink?.onEvent(event);
+    else this.statelessWatchers.get(watcher)?.(event);
+  }
+
+  private afterApplied(zxid: Zxid, run: () => void): void {
+    if (this.state.lastZxid >= zxid) {
+      run();
+      return;
+    }
+    this.waiters.push({ zxid, run });
+  }
+
+  private releaseWaiters(): void {
+    let released = 0;
+    while (released < this.waiters.length && this.waiters[released]!.zxid <= this.state.lastZxid) released++;
+    if (released === 0) return;
+    for (const waiter of this.waiters.splice(0, released)) waiter.run();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reaping, snapshots, shutdown
+
+  /** Removes empty containers that once had children and TTL nodes unmodified past their TTL. */
+  private reap(): void {
+    if (this.stopping) return;
+    const candidates = reapCandidates(this.state.tree, Date.now());
+    for (const path of candidates) {
+      const zxid = this.lastProposedZxid + 1;
+      const txn = this.prep.prepareDeleteContainer(path, zxid);
+      if (txn === null) continue;
+      this.lastProposedZxid = zxid;
+      this.propose(0, 0, zxid, txn).catch((error) => this.fatal(error));
+    }
+  }
+
+  private startSnapshot(): void {
+    if (this.snapshotting !== null) return;
+    this.txnsSinceSnapshot = 0;
+    const startedMs = Date.now();
+    this.snapshotting = this.persistence
+      .snapshot(this.state)
+      .then(() => {
+        this.stats.snapshots++;
+        this.stats.lastSnapshotMs = Date.now() - startedMs;
+        this.logger.info({ zxid: hex(this.state.lastZxid), durationMs: this.stats.lastSnapshotMs }, 'snapshot written');
+      })
+      .catch((error) => this.logger.error({ err: error }, 'snapshot failed; the log still holds every txn'))
+      .finally(() => (this.snapshotting = null));
+  }
+
+  /** Takes a snapshot now (admin command and tests). */
+  async snapshotNow(): Promise<void> {
+    this.startSnapshot();
+    await this.snapshotting;
+  }
+
+  /** Stop accepting, let in-flight writes become durable and apply, then close the log. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    const pending = [...this.inFlight.keys()];
+    if (pending.length > 0) await new Promise<void>((resolve) => this.afterApplied(Math.max(...pending), resolve));
+    if (this.snapshotting !== null) await this.snapshotting;
+    for (const channel of [...this.channels.values()]) {
+      channel.ended = true;
+      channel.sink?.onSessionClosed('shutdown');
+    }
+    this.channels.clear();
+    await this.persistence.close();
+  }
+
+  private fatal(error: unknown): never {
+    // A failed fsync or a broken invariant: continuing could acknowledge what is not durable.
+    this.logger.fatal({ err: error }, 'fatal storage or invariant failure; stopping');
+    process.exit(70);
+  }
+}
+
+interface Origin {
+  sessionId: SessionId;
+  identities: AuthId[];
+  replies: OrderedReplies<Answer>;
+  watcher: WatcherId | null;
+}
+
+function asKeeperError(error: unknown, logger: Logger): KeeperError {
+  if (isKeeperError(error)) return error;
+  logger.error({ err: error }, 'unexpected error while serving a request');
+  return keeperError('SystemError', undefined, 'unexpected server error');
+}
+
+function samePassword(expected: Uint8Array, given: Uint8Array): boolean {
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+function hex(value: number): string {
+  return `0x${value.toString(16)}`;
+}
+
+/**
+ * Session ids: the server id in the top bits, then a counter started from the clock, so ids stay
+ * unique across restarts (fewer than 256 sessions per millisecond) and fit a safe integer.
+ */
+export function initialSessionId(serverId: number, nowMs: number): SessionId {
+  assert(serverId >= 0 && serverId < 256, 'server id fits 8 bits');
+  return serverId * 2 ** 45 + (nowMs % 2 ** 37) * 2 ** 8 + 1;
+}

@@ -1,0 +1,87 @@
+// Starts one standalone server: recover the state from disk, open the log, start the node and the
+// facades, and print where it listens.
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { startGrpcServer } from '../api/grpc/service.js';
+import type { ServerConfig } from './config.js';
+import { CairnNode } from './node.js';
+import { openPersistence } from './persistence.js';
+
+export interface RunningServer {
+  node: CairnNode;
+  grpcPort: number;
+  httpPort: number;
+  /** Stop accepting, finish in-flight writes, fsync, close. */
+  stop(): Promise<void>;
+}
+
+/** Unanswered requests one session may have before it is throttled (ZooKeeper has a global limit). */
+const SESSION_OUTSTANDING_LIMIT = 10_000;
+
+export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
+  const startedMs = Date.now();
+  const { state, persistence } = await openPersistence({
+    dataDir: config.dataDir,
+    dataLogDir: config.dataLogDir,
+    snapRetainCount: config.autopurgeSnapRetainCount,
+    logger,
+  });
+  logger.info({ zxid: `0x${state.lastZxid.toString(16)}`, znodes: state.tree.size, sessions: state.sessions.size, recoveryMs: Date.now() - startedMs }, 'state recovered');
+  const node = new CairnNode(
+    state,
+    persistence,
+    {
+      serverId: 0,
+      tickTimeMs: config.tickTimeMs,
+      minSessionTimeoutMs: config.minSessionTimeoutMs,
+      maxSessionTimeoutMs: config.maxSessionTimeoutMs,
+      maxDataBytes: config.juteMaxBuffer,
+      extendedTypesEnabled: config.extendedTypesEnabled,
+      superDigest: config.superDigest,
+      snapCount: config.snapCount,
+      containerCheckIntervalMs: config.containerCheckIntervalMs,
+      sessionOutstandingLimit: SESSION_OUTSTANDING_LIMIT,
+    },
+    logger,
+  );
+  node.start();
+  const grpc = await startGrpcServer({
+    facade: node,
+    host: config.clientPortAddress,
+    port: config.grpcPort,
+    logger,
+    maxMessageBytes: config.juteMaxBuffer + 64 * 1024,
+  });
+  const http = await startHttp(config, node, logger);
+  const httpPort = addressPort(http);
+  logger.info({ grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir }, 'cairn serving');
+
+  let stopping: Promise<void> | null = null;
+  const stop = () => {
+    stopping ??= (async () => {
+      await http.close();
+      await grpc.close();
+      await node.stop();
+      logger.info('cairn stopped');
+    })();
+    return stopping;
+  };
+  return { node, grpcPort: grpc.port, httpPort, stop };
+}
+
+/** The HTTP port: readiness and liveness until the REST facade lands on it. */
+async function startHttp(config: ServerConfig, node: CairnNode, logger: Logger): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  app.get('/readyz', async () => ({ status: 'ok', zxid: `0x${node.lastZxid().toString(16)}` }));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.listen({ host: config.clientPortAddress, port: config.httpPort });
+  logger.debug({ port: addressPort(app) }, 'http listening');
+  return app;
+}
+
+function addressPort(app: FastifyInstance): number {
+  const address = app.server.address();
+  if (address === null || typeof address === 'string') throw new Error('the HTTP server has no TCP address');
+  return address.port;
+}
