@@ -1,0 +1,107 @@
+// Real server processes for integration tests: `cairn server` from the build, on loopback, with
+// ports from the OS, read back from the start-up log line.
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+
+export interface ServerProcess {
+  child: ChildProcess;
+  dataDir: string;
+  grpcPort: number;
+  httpPort: number;
+  grpcAddress: string;
+  /** Every log line so far (JSON objects). */
+  logs: Record<string, unknown>[];
+  /** Resolves with the exit code (or signal) once the process ends. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function makeDataDir(prefix = 'cairn-test-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+export interface StartOptions {
+  dataDir?: string;
+  /** zoo.cfg lines written to a config file passed with --config. */
+  config?: Record<string, string | number | boolean>;
+  startTimeoutMs?: number;
+}
+
+export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
+  const dataDir = options.dataDir ?? (await makeDataDir());
+  const args = [CLI, 'server', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--client-port', '0'];
+  if (options.config !== undefined) {
+    const file = join(dataDir, 'test.cfg');
+    const lines = Object.entries({ clientPortAddress: '127.0.0.1', ...options.config }).map(([key, value]) => `${key}=${value}`);
+    await writeFile(file, `${lines.join('\n')}\n`);
+    args.push('--config', file);
+  } else {
+    const file = join(dataDir, 'test.cfg');
+    await writeFile(file, 'clientPortAddress=127.0.0.1\n');
+    args.push('--config', file);
+  }
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  child.stderr!.on('data', (chunk) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise) =>
+    child.on('exit', (code, signal) => resolvePromise({ code, signal })),
+  );
+  const serving = new Promise<Record<string, unknown>>((resolvePromise, reject) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      let entry: Record<string, unknown>;
+      try {
+        entry = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        return;
+      }
+      logs.push(entry);
+      if (entry.msg === 'cairn serving') resolvePromise(entry);
+    });
+    exited.then(({ code, signal }) => reject(new Error(`server exited (${code ?? signal}) before serving: ${stderr}`)));
+    setTimeout(() => reject(new Error(`server did not start within the timeout: ${stderr}`)), options.startTimeoutMs ?? 30_000).unref();
+  });
+  let entry: Record<string, unknown>;
+  try {
+    entry = await serving;
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw error;
+  }
+  const grpcPort = entry.grpcPort as number;
+  const httpPort = entry.httpPort as number;
+  return {
+    child,
+    dataDir,
+    grpcPort,
+    httpPort,
+    grpcAddress: `127.0.0.1:${grpcPort}`,
+    logs,
+    exited,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** Polls `check` until it returns true, failing after the timeout. */
+export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolvePromise) => setTimeout(resolvePromise, 20));
+  }
+}
