@@ -8,6 +8,11 @@ import type { ACL, Data, SessionId, Stat, Zxid } from './types.js';
 import { basename, parentOf } from './path.js';
 
 /** What kind of node this is beyond ephemeral/persistent: drives server-side reaping. */
+export const SYSTEM_ROOT = '/zookeeper';
+
+/** Nodes no client may delete (ZooKeeper answers BadArguments before looking at ACLs). */
+export const UNDELETABLE_PATHS: ReadonlySet<string> = new Set(['/', SYSTEM_ROOT, `${SYSTEM_ROOT}/quota`, `${SYSTEM_ROOT}/config`]);
+
 export const NodeKind = {
   NORMAL: 0,
   CONTAINER: 1,
@@ -25,6 +30,12 @@ export class ZNode {
   ctime: number;
   mtime: number;
   version = 0;
+  /**
+   * The number of children ever created under this node: the sequential-suffix counter. Clients
+   * see `2 * cversion - numChildren` (creates plus deletes), as ZooKeeper 3.8 reports it —
+   * observed on a real 3.8.0: three sequential creates and a delete show cversion 4, and the
+   * next sequential child gets suffix 3.
+   */
   cversion = 0;
   aversion = 0;
   ephemeralOwner: SessionId;
@@ -59,7 +70,7 @@ export class ZNode {
       ctime: this.ctime,
       mtime: this.mtime,
       version: this.version,
-      cversion: this.cversion,
+      cversion: this.cversion * 2 - this.numChildren,
       aversion: this.aversion,
       ephemeralOwner: this.ephemeralOwner,
       dataLength: this.data === null ? 0 : this.data.length,
@@ -115,8 +126,34 @@ export class DataTree {
   private digestSum = 0;
 
   constructor() {
-    const root = new ZNode({ data: new Uint8Array(0), acl: [], zxid: 0, time: 0, ephemeralOwner: 0, kind: NodeKind.NORMAL, ttlMs: 0 });
-    this.insert('/', root);
+    this.seedSystemNodes();
+  }
+
+  /**
+   * The root and ZooKeeper's system nodes, as a fresh ZooKeeper 3.8 shows them: zero zxids and
+   * times, empty data, open ACLs except /zookeeper/config (world:anyone read, aversion -1), and
+   * creation counters of 0 (so the root shows cversion -1 and /zookeeper -2).
+   */
+  private seedSystemNodes(): void {
+    const open = this.acls.intern([{ perms: 31, id: { scheme: 'world', id: 'anyone' } }]);
+    const readOnly = this.acls.intern([{ perms: 1, id: { scheme: 'world', id: 'anyone' } }]);
+    const make = (acl: readonly ACL[]) => new ZNode({ data: new Uint8Array(0), acl, zxid: 0, time: 0, ephemeralOwner: 0, kind: NodeKind.NORMAL, ttlMs: 0 });
+    const config = make(readOnly);
+    config.aversion = -1;
+    const nodes: [string, ZNode][] = [
+      ['/', make(open)],
+      [SYSTEM_ROOT, make(open)],
+      [`${SYSTEM_ROOT}/quota`, make(open)],
+      [`${SYSTEM_ROOT}/config`, config],
+    ];
+    for (const [path, node] of nodes) {
+      if (path !== '/') {
+        const parent = this.nodes.get(parentOf(path))!;
+        if (parent.children === null) parent.children = new Set();
+        parent.children.add(basename(path));
+      }
+      this.insert(path, node);
+    }
   }
 
   get size(): number {
@@ -269,45 +306,31 @@ export class DataTree {
 
   /** Restores a node verbatim from a snapshot (parents arrive before children). */
   restoreNode(path: string, fields: Omit<ZNode, 'children' | 'digest' | 'numChildren' | 'stat'>): void {
-    const node = new ZNode({
-      data: fields.data,
-      acl: this.acls.intern(fields.acl),
-      zxid: fields.czxid,
-      time: fields.ctime,
-      ephemeralOwner: fields.ephemeralOwner,
-      kind: fields.kind,
-      ttlMs: fields.ttlMs,
-    });
-    node.mzxid = fields.mzxid;
-    node.pzxid = fields.pzxid;
-    node.mtime = fields.mtime;
-    node.version = fields.version;
-    node.cversion = fields.cversion;
-    node.aversion = fields.aversion;
-    if (path === '/') {
-      const root = this.nodes.get('/')!;
-      this.change('/', root, (r) => {
-        r.data = node.data;
-        r.acl = node.acl;
-        r.czxid = node.czxid;
-        r.mzxid = node.mzxid;
-        r.pzxid = node.pzxid;
-        r.ctime = node.ctime;
-        r.mtime = node.mtime;
-        r.version = node.version;
-        r.cversion = node.cversion;
-        r.aversion = node.aversion;
-      });
+    const copyInto = (node: ZNode) => {
+      node.data = fields.data;
+      node.acl = this.acls.intern(fields.acl);
+      node.czxid = fields.czxid;
+      node.mzxid = fields.mzxid;
+      node.pzxid = fields.pzxid;
+      node.ctime = fields.ctime;
+      node.mtime = fields.mtime;
+      node.version = fields.version;
+      node.cversion = fields.cversion;
+      node.aversion = fields.aversion;
+    };
+    const existing = this.nodes.get(path);
+    if (existing !== undefined) {
+      // The root and the system nodes exist from the start; the snapshot's copy wins.
+      this.change(path, existing, copyInto);
       return;
     }
     const parentPath = parentOf(path);
     const parent = this.nodes.get(parentPath);
     assert(parent !== undefined, `snapshot lists ${path} before its parent`);
-    if (this.nodes.has(path)) return;
-    this.change(parentPath, parent, (p) => {
-      if (p.children === null) p.children = new Set();
-      p.children.add(basename(path));
-    });
+    const node = new ZNode({ data: null, acl: [], zxid: 0, time: 0, ephemeralOwner: fields.ephemeralOwner, kind: fields.kind, ttlMs: fields.ttlMs });
+    copyInto(node);
+    if (parent.children === null) parent.children = new Set();
+    parent.children.add(basename(path)); // child names are not part of the digest
     this.insert(path, node);
   }
 }

@@ -3,9 +3,9 @@
 // a txn whose results (sequential names, versions) are decided here. Pure and synchronous.
 
 import { checkACL, fixupACL, type AuthId } from './acl.js';
-import { NodeKind, type DataTree } from './datatree.js';
+import { NodeKind, UNDELETABLE_PATHS, type DataTree } from './datatree.js';
 import { assert, isKeeperError, keeperError, KeeperError } from './errors.js';
-import { isReservedPath, parentOf, validatePath } from './path.js';
+import { parentOf, validatePath } from './path.js';
 import { kindOfMode } from './state.js';
 import {
   isCreateMode,
@@ -197,18 +197,13 @@ export class Prep {
     }
   }
 
-  private requireWritable(path: string): void {
-    if (isReservedPath(path)) throw keeperError('BadArguments', path, `${path} is reserved for the server and cannot be changed by clients`);
-  }
-
   private prepareOne(request: WriteRequest, context: PrepContext, overlay: Overlay): Txn {
     switch (request.op) {
       case 'create':
         return this.prepareCreate(request, context, overlay);
       case 'delete': {
         validatePath(request.path);
-        this.requireWritable(request.path);
-        if (request.path === '/') throw keeperError('BadArguments', '/', 'the root node cannot be deleted');
+        if (UNDELETABLE_PATHS.has(request.path)) throw keeperError('BadArguments', request.path, `${request.path} is a system node and cannot be deleted`);
         const parent = this.requireNode(parentOf(request.path), overlay);
         const node = this.requireNode(request.path, overlay);
         this.requirePermission(parent, Perms.DELETE, request.path, context);
@@ -219,7 +214,6 @@ export class Prep {
       }
       case 'setData': {
         validatePath(request.path);
-        this.requireWritable(request.path);
         this.requireDataSize(request.data, request.path, context);
         const node = this.requireNode(request.path, overlay);
         this.requirePermission(node, Perms.WRITE, request.path, context);
@@ -230,7 +224,6 @@ export class Prep {
       }
       case 'setACL': {
         validatePath(request.path);
-        this.requireWritable(request.path);
         const acl = fixupACL(request.path, context.identities, request.acl);
         const node = this.requireNode(request.path, overlay);
         this.requirePermission(node, Perms.ADMIN, request.path, context);
@@ -266,7 +259,6 @@ export class Prep {
     this.requireDataSize(request.data, request.path, context);
     const acl = fixupACL(request.path, context.identities, request.acl);
     const parentPath = parentOf(request.path);
-    this.requireWritable(parentPath === '/' ? request.path : parentPath);
     const parent = this.requireNode(parentPath, overlay);
     this.requirePermission(parent, Perms.CREATE, request.path, context);
     const path = sequential ? request.path + sequenceSuffix(parent.cversion) : request.path;
