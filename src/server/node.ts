@@ -194,7 +194,7 @@ export class CairnNode implements ServerFacade {
   private retireChannel(channel: SessionChannel, reason: 'moved' | 'detached'): void {
     if (this.channels.get(channel.sessionId) === channel) this.channels.delete(channel.sessionId);
     this.watches.removeWatcher(channel.sessionId);
-    channel.replies.failAll(keeperError('ConnectionLoss', undefined, `the session channel was ${reason}`));
+    channel.replies.cancelWaiting(keeperError('ConnectionLoss', undefined, `the session channel was ${reason}`));
     const sink = channel.sink;
     channel.sink = null;
     channel.ended = true;
@@ -239,7 +239,7 @@ export class CairnNode implements ServerFacade {
     channel.ended = true;
     const sink = channel.sink;
     channel.sink = null;
-    channel.replies.failAll(keeperError('SessionExpired', undefined, `session 0x${sessionId.toString(16)} is ${reason}`));
+    channel.replies.cancelWaiting(keeperError('SessionExpired', undefined, `session 0x${sessionId.toString(16)} is ${reason}`));
     sink?.onSessionClosed(reason);
   }
 

@@ -53,11 +53,14 @@ export class OrderedReplies<T> {
     return this.outstanding >= this.limit;
   }
 
-  /** Fail every slot not yet answered (the session ended). */
-  failAll(error: unknown): void {
+  /**
+   * The session ended: fail every request that has not started. Requests already under way (a
+   * write being made durable, a sync waiting for its zxid) still settle themselves.
+   */
+  cancelWaiting(error: unknown): void {
     for (let index = this.head; index < this.slots.length; index++) {
       const slot = this.slots[index]!;
-      if (slot.settled === null) {
+      if (slot.settled === null && slot.whenHead !== null) {
         slot.whenHead = null;
         slot.settled = { ok: false, error };
       }
