@@ -1,0 +1,127 @@
+// How KeeperErrors travel over gRPC, in both directions.
+//
+// A failed call ends with the gRPC status the error table assigns to the ZooKeeper code, and
+// trailing metadata that keeps the ZooKeeper identity of the error: `zk-code` (the number),
+// `zk-name` and, when a path is involved, `zk-path`. On the session stream a failed request
+// is an ErrorDetail message instead, with the same four facts. Anything that is not a
+// KeeperError is reported as SystemError / INTERNAL with a fixed message, so no stack trace or
+// internal detail reaches a client.
+
+import * as grpc from '@grpc/grpc-js';
+import { ERRORS, errorByCode, isKeeperError, KeeperError, type ErrorName } from '../../core/errors.js';
+import type { ErrorDetail } from './generated/cairn/v1/ErrorDetail.js';
+
+export const ZK_CODE_KEY = 'zk-code';
+export const ZK_NAME_KEY = 'zk-name';
+export const ZK_PATH_KEY = 'zk-path';
+/** The server's last zxid when it answered a unary call (trailing metadata). */
+export const ZK_ZXID_KEY = 'zk-zxid';
+
+/** What grpc-js accepts to end a call with a status. */
+export interface GrpcStatus {
+  code: grpc.status;
+  details: string;
+  metadata: grpc.Metadata;
+}
+
+/** The KeeperError a value stands for; anything else becomes an opaque SystemError. */
+export function asKeeperError(error: unknown): KeeperError {
+  return isKeeperError(error) ? error : new KeeperError('SystemError');
+}
+
+// Metadata values must be printable ASCII; ZooKeeper paths are any Unicode. Percent-encode
+// what does not fit, and '%' itself so that decoding is exact (as grpc-message does).
+const NOT_PRINTABLE_ASCII = /[^\x20-\x24\x26-\x7e]/gu;
+
+function encodeMetadataText(text: string): string | undefined {
+  try {
+    return text.replace(NOT_PRINTABLE_ASCII, (character) => encodeURIComponent(character));
+  } catch {
+    return undefined; // a lone surrogate cannot be encoded; such a path cannot be on the wire
+  }
+}
+
+function decodeMetadataText(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/** A KeeperError (or anything thrown) → the status and trailers a call ends with. */
+export function toGrpcStatus(error: unknown, extra?: grpc.Metadata): GrpcStatus {
+  const keeper = asKeeperError(error);
+  const metadata = extra?.clone() ?? new grpc.Metadata();
+  metadata.set(ZK_CODE_KEY, String(keeper.code));
+  metadata.set(ZK_NAME_KEY, keeper.codeName);
+  if (keeper.path !== undefined) {
+    const encoded = encodeMetadataText(keeper.path);
+    if (encoded !== undefined) metadata.set(ZK_PATH_KEY, encoded);
+  }
+  return { code: keeper.spec.grpcStatus, details: keeper.message, metadata };
+}
+
+/** A KeeperError (or anything thrown) → the ErrorDetail of a session stream Response. */
+export function toErrorDetail(error: unknown): ErrorDetail {
+  const keeper = asKeeperError(error);
+  return { code: keeper.code, name: keeper.codeName, path: keeper.path ?? '', message: keeper.message };
+}
+
+function keeperErrorFromCode(code: number, message: string, path: string | undefined): KeeperError {
+  const spec = errorByCode(code);
+  if (spec === undefined) return new KeeperError('SystemError', `unknown error code ${code}: ${message}`, path);
+  return new KeeperError(spec.name as ErrorName, message, path);
+}
+
+/** A session stream ErrorDetail → the KeeperError it describes. */
+export function keeperErrorFromDetail(detail: { code?: unknown; message?: unknown; path?: unknown }): KeeperError {
+  const code = typeof detail.code === 'number' ? detail.code : ERRORS.SystemError.code;
+  const message = typeof detail.message === 'string' && detail.message !== '' ? detail.message : (errorByCode(code)?.description ?? 'error');
+  const path = typeof detail.path === 'string' && detail.path !== '' ? detail.path : undefined;
+  return keeperErrorFromCode(code, message, path);
+}
+
+// A status without a zk-code did not come from Cairn's error table: grpc-js itself ended the
+// call (connection lost, deadline, message too large) or something in between did.
+const NAME_BY_STATUS: ReadonlyMap<number, ErrorName> = new Map<number, ErrorName>([
+  [grpc.status.UNAVAILABLE, 'ConnectionLoss'],
+  [grpc.status.CANCELLED, 'ConnectionLoss'],
+  [grpc.status.DEADLINE_EXCEEDED, 'OperationTimeout'],
+  [grpc.status.UNIMPLEMENTED, 'Unimplemented'],
+  [grpc.status.INVALID_ARGUMENT, 'BadArguments'],
+  [grpc.status.UNAUTHENTICATED, 'AuthFailed'],
+  [grpc.status.PERMISSION_DENIED, 'NoAuth'],
+]);
+
+function firstText(metadata: grpc.Metadata | undefined, key: string): string | undefined {
+  const value = metadata?.get(key)[0];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A failed call as grpc-js reports it to a client → the KeeperError the server meant. */
+export function keeperErrorFromStatus(error: Partial<grpc.StatusObject> & { message?: string }): KeeperError {
+  const details = error.details ?? error.message ?? '';
+  const encodedPath = firstText(error.metadata, ZK_PATH_KEY);
+  const path = encodedPath === undefined ? undefined : decodeMetadataText(encodedPath);
+  const codeText = firstText(error.metadata, ZK_CODE_KEY);
+  const code = codeText === undefined ? Number.NaN : Number(codeText);
+  if (Number.isInteger(code)) {
+    return keeperErrorFromCode(code, details === '' ? (errorByCode(code)?.description ?? 'error') : details, path);
+  }
+  const name = NAME_BY_STATUS.get(error.code ?? grpc.status.UNKNOWN) ?? 'SystemError';
+  const statusName = grpc.status[error.code ?? grpc.status.UNKNOWN] ?? String(error.code);
+  return new KeeperError(name, `${statusName}: ${details}`, path);
+}
+
+/** Whether a value looks like what grpc-js hands a client for a failed call. */
+export function isServiceError(error: unknown): error is grpc.ServiceError {
+  return error instanceof Error && typeof (error as Partial<grpc.ServiceError>).code === 'number' && 'metadata' in error;
+}
+
+/** Anything a client call rejected with → a KeeperError. */
+export function toKeeperError(error: unknown): KeeperError {
+  if (isKeeperError(error)) return error;
+  if (isServiceError(error)) return keeperErrorFromStatus(error);
+  return new KeeperError('SystemError', error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,8 @@
+// Original file: proto/cairn.proto
+
+
+export interface AddWatchResponse {
+}
+
+export interface AddWatchResponse__Output {
+}

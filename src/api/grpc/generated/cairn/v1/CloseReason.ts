@@ -1,0 +1,56 @@
+// Original file: proto/cairn.proto
+
+/**
+ * Why a session ended.
+ */
+export const CloseReason = {
+  CLOSE_REASON_UNSPECIFIED: 0,
+  /**
+   * The client asked (`close`), or another stream closed the session.
+   */
+  CLOSE_REASON_CLOSED: 1,
+  /**
+   * No heartbeat for the session timeout: ephemerals are gone.
+   */
+  CLOSE_REASON_EXPIRED: 2,
+  /**
+   * The server is shutting down; its sessions are closed.
+   */
+  CLOSE_REASON_SHUTDOWN: 3,
+  /**
+   * The session was resumed on another stream: this stream is done, the session lives on.
+   */
+  CLOSE_REASON_MOVED: 4,
+} as const;
+
+/**
+ * Why a session ended.
+ */
+export type CloseReason =
+  | 'CLOSE_REASON_UNSPECIFIED'
+  | 0
+  /**
+   * The client asked (`close`), or another stream closed the session.
+   */
+  | 'CLOSE_REASON_CLOSED'
+  | 1
+  /**
+   * No heartbeat for the session timeout: ephemerals are gone.
+   */
+  | 'CLOSE_REASON_EXPIRED'
+  | 2
+  /**
+   * The server is shutting down; its sessions are closed.
+   */
+  | 'CLOSE_REASON_SHUTDOWN'
+  | 3
+  /**
+   * The session was resumed on another stream: this stream is done, the session lives on.
+   */
+  | 'CLOSE_REASON_MOVED'
+  | 4
+
+/**
+ * Why a session ended.
+ */
+export type CloseReason__Output = typeof CloseReason[keyof typeof CloseReason]

@@ -1,0 +1,18 @@
+// Original file: proto/cairn.proto
+
+
+/**
+ * Delete a node that has no children.
+ */
+export interface DeleteRequest {
+  'path'?: (string);
+  'version'?: (number);
+}
+
+/**
+ * Delete a node that has no children.
+ */
+export interface DeleteRequest__Output {
+  'path': (string);
+  'version': (number);
+}

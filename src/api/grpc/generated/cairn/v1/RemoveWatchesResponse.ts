@@ -1,0 +1,8 @@
+// Original file: proto/cairn.proto
+
+
+export interface RemoveWatchesResponse {
+}
+
+export interface RemoveWatchesResponse__Output {
+}
