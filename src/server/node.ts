@@ -51,6 +51,35 @@ export interface NodeSettings {
 
 type Answer = { response: Response; zxid: Zxid };
 
+export interface NodeInfo {
+  serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
+  startedAtMs: number;
+  lastZxid: Zxid;
+  lastProposedZxid: Zxid;
+  digest: number;
+  znodeCount: number;
+  ephemeralCount: number;
+  watchCount: number;
+  sessionCount: number;
+  attachedSessionCount: number;
+  outstandingWrites: number;
+  requests: number;
+  writes: number;
+  reads: number;
+  snapshots: number;
+  lastSnapshotMs: number;
+  log: Record<string, number>;
+}
+
+export interface SessionInfoEntry {
+  sessionId: SessionId;
+  timeoutMs: number;
+  attached: boolean;
+  outstanding: number;
+  identities: AuthId[];
+  ephemerals: string[];
+}
+
 /** A session's channel: its identities, its reply order, and where its events go. */
 class SessionChannel implements SessionHandle {
   sink: SessionSink | null;
@@ -114,6 +143,7 @@ export class CairnNode implements ServerFacade {
   private snapshotting: Promise<void> | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
   private stopping = false;
+  private readonly startedAtMs = Date.now();
   readonly stats = { requests: 0, writes: 0, reads: 0, snapshots: 0, lastSnapshotMs: 0 };
 
   constructor(
@@ -149,6 +179,47 @@ export class CairnNode implements ServerFacade {
 
   get outstandingCount(): number {
     return this.inFlight.size;
+  }
+
+  /** What admin commands, four-letter words and metrics report. */
+  info(): NodeInfo {
+    const tree = this.state.tree;
+    let ephemeralCount = 0;
+    for (const sessionId of tree.sessionsWithEphemerals()) ephemeralCount += tree.ephemeralsOf(sessionId).size;
+    return {
+      serverState: 'standalone',
+      startedAtMs: this.startedAtMs,
+      lastZxid: this.state.lastZxid,
+      lastProposedZxid: this.lastProposedZxid,
+      digest: tree.digest(),
+      znodeCount: tree.size,
+      ephemeralCount,
+      watchCount: this.watches.watchCount,
+      sessionCount: this.state.sessions.size,
+      attachedSessionCount: this.channels.size,
+      outstandingWrites: this.inFlight.size,
+      requests: this.stats.requests,
+      writes: this.stats.writes,
+      reads: this.stats.reads,
+      snapshots: this.stats.snapshots,
+      lastSnapshotMs: this.stats.lastSnapshotMs,
+      log: { ...this.persistence.log.stats },
+    };
+  }
+
+  /** Every session: for `cons`, `dump` and the admin API. */
+  sessionsInfo(): SessionInfoEntry[] {
+    return [...this.state.sessions].map(([sessionId, info]) => {
+      const channel = this.channels.get(sessionId);
+      return {
+        sessionId,
+        timeoutMs: info.timeoutMs,
+        attached: channel !== undefined,
+        outstanding: channel?.replies.outstanding ?? 0,
+        identities: channel === undefined ? [] : channel.identities.map((id) => ({ ...id })),
+        ephemerals: [...this.state.tree.ephemeralsOf(sessionId)].sort(),
+      };
+    });
   }
 
   // ------------------------------------------------------------------------------------------
