@@ -4,6 +4,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startGrpcServer } from '../api/grpc/service.js';
+import { startJuteServer } from '../api/jute/server.js';
 import type { ServerConfig } from './config.js';
 import { CairnNode } from './node.js';
 import { openPersistence } from './persistence.js';
@@ -12,6 +13,8 @@ export interface RunningServer {
   node: CairnNode;
   grpcPort: number;
   httpPort: number;
+  /** The ZooKeeper wire-protocol port. */
+  clientPort: number;
   /** Stop accepting, finish in-flight writes, fsync, close. */
   stop(): Promise<void>;
 }
@@ -55,11 +58,13 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   const http = await startHttp(config, node, logger);
   const httpPort = addressPort(http);
-  logger.info({ grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir }, 'cairn serving');
+  const jute = await startJuteServer({ facade: node, node, config, logger });
+  logger.info({ clientPort: jute.port, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir }, 'cairn serving');
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
     stopping ??= (async () => {
+      await jute.close();
       await http.close();
       await grpc.close();
       await node.stop();
@@ -67,7 +72,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     })();
     return stopping;
   };
-  return { node, grpcPort: grpc.port, httpPort, stop };
+  return { node, grpcPort: grpc.port, httpPort, clientPort: jute.port, stop };
 }
 
 /** The HTTP port: readiness and liveness until the REST facade lands on it. */

@@ -14,6 +14,8 @@ export interface ServerProcess {
   dataDir: string;
   grpcPort: number;
   httpPort: number;
+  /** The ZooKeeper wire-protocol port. */
+  clientPort: number;
   grpcAddress: string;
   /** Every log line so far (JSON objects). */
   logs: Record<string, unknown>[];
@@ -81,11 +83,13 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   }
   const grpcPort = entry.grpcPort as number;
   const httpPort = entry.httpPort as number;
+  const clientPort = entry.clientPort as number;
   return {
     child,
     dataDir,
     grpcPort,
     httpPort,
+    clientPort,
     grpcAddress: `127.0.0.1:${grpcPort}`,
     logs,
     exited,
