@@ -87,11 +87,13 @@ export class Election {
     const record: Received = { vote: notification.vote, round: notification.round, state: notification.state };
     this.outOfElection.set(from, record);
     if (notification.round === this.round) this.received.set(from, record);
+    // Servers that follow or lead report their leader and its epoch; only those two must agree
+    // (as ZooKeeper's Vote.equals when either side is not looking).
     const vote = notification.vote;
-    if (notification.round === this.round && this.hasQuorum(this.received, vote) && this.leaderConfirmed(vote.leader, this.received)) {
+    if (notification.round === this.round && this.hasQuorum(this.received, vote, false, sameLeadership) && this.leaderConfirmed(vote.leader, this.received)) {
       return { changed: false, decision: { leader: vote.leader, vote, round: this.round } };
     }
-    if (this.hasQuorum(this.outOfElection, vote) && this.leaderConfirmed(vote.leader, this.outOfElection)) {
+    if (this.hasQuorum(this.outOfElection, vote, false, sameLeadership) && this.leaderConfirmed(vote.leader, this.outOfElection)) {
       this.round = notification.round;
       return { changed: false, decision: { leader: vote.leader, vote, round: notification.round } };
     }
@@ -115,9 +117,9 @@ export class Election {
     return { leader: this.proposal.leader, vote: { ...this.proposal }, round: this.round };
   }
 
-  private hasQuorum(votes: ReadonlyMap<ServerId, Received>, vote: Vote, includeSelf = false): boolean {
+  private hasQuorum(votes: ReadonlyMap<ServerId, Received>, vote: Vote, includeSelf = false, same: (a: Vote, b: Vote) => boolean = sameVote): boolean {
     const agreeing: ServerId[] = [];
-    for (const [server, received] of votes) if (sameVote(received.vote, vote)) agreeing.push(server);
+    for (const [server, received] of votes) if (same(received.vote, vote)) agreeing.push(server);
     if (includeSelf && !this.isObserver && sameVote(this.proposal, vote)) agreeing.push(this.self);
     return isQuorum(agreeing, this.membership.voters);
   }
@@ -127,6 +129,10 @@ export class Election {
     if (leader === this.self) return !this.isObserver;
     return votes.get(leader)?.state === 'leading';
   }
+}
+
+function sameLeadership(a: Vote, b: Vote): boolean {
+  return a.leader === b.leader && a.epoch === b.epoch;
 }
 
 const NO_VOTE: Vote = { leader: -1, zxid: -1, epoch: -2 };

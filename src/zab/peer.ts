@@ -33,6 +33,11 @@ export interface PeerOptions {
   syncLimit: number;
   /** Committed entries kept in memory to bring learners level by DIFF; beyond it, SNAP. */
   historyLimit: number;
+  /**
+   * Deliberately broken variants, only for proving that the simulator catches a broken protocol:
+   * `commitWithoutQuorum` makes a leader commit its proposals before anyone acknowledged them.
+   */
+  brokenForTesting?: { commitWithoutQuorum?: boolean };
 }
 
 /** What a restarted peer knows from its disk: the driver has applied every logged entry. */
@@ -242,6 +247,7 @@ export class ZabPeer {
     for (const learner of leader.learners.values()) {
       if (this.receivesProposals(learner)) this.send(learner.id, { type: 'proposal', entries: [entry] });
     }
+    if (this.options.brokenForTesting?.commitWithoutQuorum === true) this.commitUpTo(entry.zxid);
   }
 
   /** Learner: forward a client request to the leader; false when there is no serving leader. */
@@ -294,11 +300,12 @@ export class ZabPeer {
     if (this.role !== 'looking') {
       // Tell a looking server who leads, so it can join.
       if (notification.state === 'looking' || notification.state === 'observing') {
-        const current = this.currentVote!;
+        // Our leader and the epoch of its leadership: what every member of the ensemble agrees on.
+        const epoch = this.role === 'leading' ? this.leaderState!.epoch : this.hard.acceptedEpoch;
         this.send(from, {
           type: 'notification',
-          vote: { ...current.vote },
-          round: current.round,
+          vote: { leader: this.leader!, zxid: this.lastZxidValue, epoch },
+          round: this.currentVote!.round,
           state: this.role === 'leading' ? 'leading' : this.role === 'observing' ? 'observing' : 'following',
         });
       }

@@ -1,0 +1,47 @@
+// `npm run sim -- --seeds N --ops M [--from S] [--seed S] [--calm]`: long simulation sweeps.
+// A failure prints its seed and the one-line command that reproduces it exactly.
+
+import { runSimulation, type SimulationOptions } from './cluster.js';
+
+function parse(argv: string[]): { seeds: number; from: number; overrides: Partial<SimulationOptions>; verbose: boolean } {
+  const value = (name: string) => {
+    const index = argv.indexOf(name);
+    return index === -1 ? undefined : argv[index + 1];
+  };
+  const seed = value('--seed');
+  const overrides: Partial<SimulationOptions> = {};
+  const ops = value('--ops');
+  if (ops !== undefined) overrides.operations = Number(ops);
+  const voters = value('--voters');
+  if (voters !== undefined) overrides.voters = Number(voters);
+  const observers = value('--observers');
+  if (observers !== undefined) overrides.observers = Number(observers);
+  if (argv.includes('--calm')) overrides.faults = false;
+  return {
+    seeds: seed === undefined ? Number(value('--seeds') ?? 100) : 1,
+    from: Number(seed ?? value('--from') ?? 1),
+    overrides,
+    verbose: argv.includes('--verbose') || seed !== undefined,
+  };
+}
+
+const { seeds, from, overrides, verbose } = parse(process.argv.slice(2));
+const started = performance.now();
+let failures = 0;
+let operations = 0;
+for (let seed = from; seed < from + seeds; seed++) {
+  const result = runSimulation(seed, overrides);
+  operations += result.operations;
+  if (!result.ok) {
+    failures++;
+    const extra = Object.entries(overrides).map(([key, val]) => (key === 'faults' ? '--calm' : `--${key === 'operations' ? 'ops' : key} ${val}`)).join(' ');
+    console.log(`seed ${seed} FAILED: ${result.failure}`);
+    console.log(`reproduce: npm run sim -- --seed ${seed}${extra ? ` ${extra}` : ''}`);
+    if (verbose) console.log(result.trace.join('\n'));
+  } else if (verbose) {
+    console.log(`seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.events} events, ${result.simulatedMs} simulated ms`);
+  }
+}
+const seconds = (performance.now() - started) / 1000;
+console.log(`${seeds - failures} passed, ${failures} failed: ${seeds} seeds × ${overrides.operations ?? 200} ops (${operations} recorded) in ${seconds.toFixed(1)} s, ${(seeds / seconds).toFixed(1)} seeds/s`);
+process.exitCode = failures === 0 ? 0 : 1;
