@@ -384,10 +384,13 @@ export class CairnNode implements ServerFacade {
       return promise;
     }
     this.lastProposedZxid = zxid;
-    this.propose(origin.sessionId, 0, zxid, txn).then(
-      (response) => settle({ ok: true, value: { response: response!, zxid } }),
-      (error) => settle({ ok: false, error }),
-    );
+    // Settled as the txn is applied, not a microtask later: when one fsync makes many txns
+    // durable they are applied back to back, and a read of this session queued behind this
+    // write must run before the session's later writes are applied (FIFO, not just
+    // read-your-writes).
+    this.propose(origin.sessionId, 0, zxid, txn, (result) =>
+      settle(result.ok ? { ok: true, value: { response: result.value!, zxid } } : { ok: false, error: result.error }),
+    ).catch(() => undefined);
     return promise;
   }
 
@@ -425,7 +428,11 @@ export class CairnNode implements ServerFacade {
           if (!this.watches.has(request.path, watcher, request.type)) throw keeperError('NoWatcher', request.path);
           return { op: 'checkWatches' };
         }
-        if (this.watches.remove(request.path, watcher, request.type, this.state.lastZxid) === null) throw keeperError('NoWatcher', request.path);
+        const removed = this.watches.remove(request.path, watcher, request.type, this.state.lastZxid);
+        if (removed === null) throw keeperError('NoWatcher', request.path);
+        // The watcher learns of the removal (DataWatchRemoved, ...) before the answer, as a
+        // ZooKeeper client's watcher does.
+        for (const event of removed) this.deliver(watcher, event);
         return { op: 'removeWatches' };
       }
       case 'setWatches': {
@@ -475,10 +482,21 @@ export class CairnNode implements ServerFacade {
     return this.propose(sessionId, cxid, zxid, txn);
   }
 
-  private propose(sessionId: SessionId, cxid: number, zxid: Zxid, txn: Txn): Promise<Response | undefined> {
+  /** `onApplied`, when given, runs synchronously right after the txn is applied. */
+  private propose(
+    sessionId: SessionId,
+    cxid: number,
+    zxid: Zxid,
+    txn: Txn,
+    onApplied?: (result: Settle<Response | undefined>) => void,
+  ): Promise<Response | undefined> {
     const record: TxnRecord = { header: { sessionId, cxid, zxid, time: Date.now() }, txn };
     return new Promise((resolve, reject) => {
-      this.inFlight.set(zxid, (result) => (result.ok ? resolve(result.value) : reject(result.error)));
+      this.inFlight.set(zxid, (result) => {
+        onApplied?.(result);
+        if (result.ok) resolve(result.value);
+        else reject(result.error);
+      });
       this.persistence.append(zxid, encodeTxnRecord(record)).then(
         () => this.onDurable(record),
         (error) => this.fatal(error),

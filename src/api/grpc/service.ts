@@ -18,6 +18,7 @@ import type { WatchRequest__Output } from './generated/cairn/v1/WatchRequest.js'
 import { loadCairnProto, loadReflectionDefinition, SERVICE_NAME } from './loader.js';
 import { DEFAULT_OUTBOUND_LIMITS, OutboundQueue } from './outbound.js';
 import { SessionStream, type SessionCall, type SessionStreamSettings } from './session-stream.js';
+import { isUndecodable, undecodableError, withTolerantDecoding } from './undecodable.js';
 
 /** ZooKeeper's default jute.maxbuffer (0xfffff) plus room for the envelope around the data. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 0xfffff + 64 * 1024;
@@ -88,7 +89,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
     settings: { ...DEFAULT_SESSION_STREAM_SETTINGS, ...options.sessionStream },
     active: new Set(),
   };
-  server.addService(grpcObject.cairn.v1.Cairn.service, cairnHandlers(context));
+  server.addService(withTolerantDecoding(grpcObject.cairn.v1.Cairn.service), cairnHandlers(context));
 
   const health = new HealthImplementation({ '': 'SERVING', [SERVICE_NAME]: 'SERVING' });
   health.addToServer(server);
@@ -164,6 +165,7 @@ function unaryHandler<F extends UnaryField>(field: F, context: Context): grpc.ha
   return (call, callback) => {
     let request: Request;
     try {
+      if (isUndecodable(call.request)) throw undecodableError(call.request, 'the request');
       request = requestFromProto(field, call.request);
       requireStateless(request);
     } catch (error) {
@@ -213,6 +215,7 @@ function handleWatch(call: grpc.ServerWritableStream<WatchRequest__Output, Proto
   let path: string;
   let recursive: boolean;
   try {
+    if (isUndecodable(call.request)) throw undecodableError(call.request, 'the WatchRequest');
     const message = validate.object(call.request, 'watch');
     path = validate.string(message.path, 'watch.path');
     recursive = validate.boolean(message.recursive, 'watch.recursive');

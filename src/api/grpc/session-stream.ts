@@ -23,6 +23,7 @@ import type { Request__Output } from './generated/cairn/v1/Request.js';
 import type { ServerMessage } from './generated/cairn/v1/ServerMessage.js';
 import { Fifo } from './fifo.js';
 import { OutboundQueue, type OutboundLimits } from './outbound.js';
+import { isUndecodable, undecodableError } from './undecodable.js';
 
 export interface SessionStreamSettings {
   /** How long a new stream may take to send `connect`. */
@@ -97,15 +98,32 @@ export class SessionStream {
     this.armIdleTimer(this.settings.connectTimeoutMs, 'no connect message');
   }
 
-  /** The server is going away: leave the session detached (it may be resumed elsewhere). */
+  /**
+   * The server is going away. Take no more requests but answer those under way: their writes
+   * are still applied before the server stops, so a client must hear that they succeeded rather
+   * than lose them to a dropped stream. Then end with `closed` (SHUTDOWN), leaving the session
+   * detached: it may be resumed elsewhere or after a restart.
+   */
   shutdown(): void {
-    this.fail(toGrpcStatus(keeperError('ConnectionLoss', undefined, 'the server is shutting down')));
+    if (this.phase === 'finishing') return; // already ending; its final answer is queued or coming
+    if (this.phase !== 'open') {
+      this.fail(toGrpcStatus(keeperError('ConnectionLoss', undefined, 'the server is shutting down')));
+      return;
+    }
+    this.enterFinishing();
+    this.enqueueFinal({ settled: true, final: true, detach: true, message: { closed: { reason: CloseReason.CLOSE_REASON_SHUTDOWN } } });
   }
 
   // ------------------------------------------------------------------------------------------
   // Inbound
 
   private onMessage(message: ClientMessage__Output): void {
+    if (isUndecodable(message) && this.phase !== 'finishing' && this.phase !== 'done') {
+      // Nothing in it can be trusted, not even an xid to answer: end the stream (the session,
+      // if any, stays and can be resumed).
+      this.fail(toGrpcStatus(undecodableError(message, 'a Session message')));
+      return;
+    }
     switch (this.phase) {
       case 'awaiting-connect':
         this.onFirstMessage(message);
