@@ -72,6 +72,17 @@ export const ERRORS = {
 
 export type ErrorName = keyof typeof ERRORS;
 
+/**
+ * Refusals an HTTP transport makes before a request reaches the pipeline, where HTTP has a more
+ * precise status than the ZooKeeper error they are reported as: a body larger than
+ * jute.maxbuffer is BadArguments (as the pipeline says of oversize data) with 413.
+ */
+export const HTTP_REFUSALS = {
+  PayloadTooLarge: { error: 'BadArguments', httpStatus: 413 },
+} as const satisfies Record<string, { error: ErrorName; httpStatus: number }>;
+
+export type HttpRefusalName = keyof typeof HTTP_REFUSALS;
+
 const BY_CODE: ReadonlyMap<number, ErrorSpec> = new Map(Object.values(ERRORS).map((e) => [e.code, e]));
 
 export function errorByCode(code: number): ErrorSpec | undefined {

@@ -1,9 +1,10 @@
 // Starts one standalone server: recover the state from disk, open the log, start the node and the
 // facades, and print where it listens.
 
-import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { startGrpcServer } from '../api/grpc/service.js';
+import { httpLimitsFromEnvironment, startHttpServer } from '../api/http/app.js';
+import { RequestMeter } from '../api/http/request-meter.js';
 import { startJuteServer } from '../api/jute/server.js';
 import type { ServerConfig } from './config.js';
 import { CairnNode } from './node.js';
@@ -18,6 +19,9 @@ export interface RunningServer {
   /** Stop accepting, finish in-flight writes, fsync, close. */
   stop(): Promise<void>;
 }
+
+/** What the admin commands report as the server's version. */
+const CAIRN_VERSION = '0.1.0';
 
 /** Unanswered requests one session may have before it is throttled (ZooKeeper has a global limit). */
 const SESSION_OUTSTANDING_LIMIT = 10_000;
@@ -49,16 +53,27 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     logger,
   );
   node.start();
+  // Every transport's requests are counted and timed the same way, for /metrics.
+  const meter = new RequestMeter();
   const grpc = await startGrpcServer({
-    facade: node,
+    facade: meter.wrap(node, 'grpc'),
     host: config.clientPortAddress,
     port: config.grpcPort,
     logger,
     maxMessageBytes: config.juteMaxBuffer + 64 * 1024,
   });
-  const http = await startHttp(config, node, logger);
-  const httpPort = addressPort(http);
-  const jute = await startJuteServer({ facade: node, node, config, logger });
+  const http = await startHttpServer({
+    facade: meter.wrap(node, 'http'),
+    admin: node,
+    meter,
+    config,
+    logger,
+    version: CAIRN_VERSION,
+    limits: httpLimitsFromEnvironment(),
+    ready: () => ({ status: 'ok', zxid: `0x${node.lastZxid().toString(16)}` }),
+  });
+  const httpPort = http.port;
+  const jute = await startJuteServer({ facade: meter.wrap(node, 'jute'), node, config, logger });
   logger.info({ clientPort: jute.port, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir }, 'cairn serving');
 
   let stopping: Promise<void> | null = null;
@@ -73,20 +88,4 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     return stopping;
   };
   return { node, grpcPort: grpc.port, httpPort, clientPort: jute.port, stop };
-}
-
-/** The HTTP port: readiness and liveness until the REST facade lands on it. */
-async function startHttp(config: ServerConfig, node: CairnNode, logger: Logger): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false });
-  app.get('/readyz', async () => ({ status: 'ok', zxid: `0x${node.lastZxid().toString(16)}` }));
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  await app.listen({ host: config.clientPortAddress, port: config.httpPort });
-  logger.debug({ port: addressPort(app) }, 'http listening');
-  return app;
-}
-
-function addressPort(app: FastifyInstance): number {
-  const address = app.server.address();
-  if (address === null || typeof address === 'string') throw new Error('the HTTP server has no TCP address');
-  return address.port;
 }

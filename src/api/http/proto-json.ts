@@ -1,0 +1,70 @@
+// The WebSocket session channel speaks the gRPC Session stream's messages (cairn.v1.ClientMessage
+// and cairn.v1.ServerMessage from proto/cairn.proto): as the protobuf JSON mapping in text frames
+// (int64 as strings, bytes as base64, enums by name), or as binary protobuf with the
+// `cairn.v1.proto` subprotocol. Decoded messages take the shape the gRPC loader gives
+// (src/api/grpc/loader.ts: longs and enums as numbers, defaults filled, oneof names), so the gRPC
+// session stream logic serves both transports unchanged.
+
+import protobuf from 'protobufjs';
+import { keeperError } from '../../core/errors.js';
+import { findProtoFile } from '../grpc/loader.js';
+import type { ClientMessage__Output } from '../grpc/generated/cairn/v1/ClientMessage.js';
+import type { ServerMessage } from '../grpc/generated/cairn/v1/ServerMessage.js';
+
+export const JSON_SUBPROTOCOL = 'cairn.v1.json';
+export const PROTO_SUBPROTOCOL = 'cairn.v1.proto';
+export type Subprotocol = typeof JSON_SUBPROTOCOL | typeof PROTO_SUBPROTOCOL;
+
+/** The shape src/api/grpc/loader.ts's options give decoded messages. */
+const LOADER_SHAPE: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: true, oneofs: true };
+/** Proto3's canonical JSON mapping. */
+const JSON_MAPPING: protobuf.IConversionOptions = { longs: String, enums: String, bytes: String, json: true };
+
+interface Types {
+  client: protobuf.Type;
+  server: protobuf.Type;
+}
+
+let types: Types | undefined;
+
+function load(): Types {
+  if (types === undefined) {
+    const root = protobuf.loadSync(findProtoFile());
+    types = { client: root.lookupType('cairn.v1.ClientMessage'), server: root.lookupType('cairn.v1.ServerMessage') };
+  }
+  return types;
+}
+
+/** A frame from the client → the message the session stream expects; MarshallingError if garbled. */
+export function decodeClientMessage(frame: Buffer, subprotocol: Subprotocol): ClientMessage__Output {
+  const { client } = load();
+  let message: protobuf.Message;
+  try {
+    message = subprotocol === PROTO_SUBPROTOCOL ? client.decode(frame) : client.fromObject(JSON.parse(frame.toString('utf8')) as Record<string, unknown>);
+  } catch (error) {
+    throw keeperError('MarshallingError', undefined, `not a cairn.v1.ClientMessage: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return client.toObject(message, LOADER_SHAPE) as ClientMessage__Output;
+}
+
+/** A message the session stream writes → a frame for the client. */
+export function encodeServerMessage(message: ServerMessage, subprotocol: Subprotocol): string | Uint8Array {
+  const { server } = load();
+  const typed = server.fromObject(message as Record<string, unknown>);
+  if (subprotocol === PROTO_SUBPROTOCOL) return server.encode(typed).finish();
+  return JSON.stringify(server.toObject(typed, JSON_MAPPING));
+}
+
+/** For tests and clients: a client message (plain JSON mapping) → a frame. */
+export function encodeClientMessage(message: Record<string, unknown>, subprotocol: Subprotocol): string | Uint8Array {
+  const { client } = load();
+  const typed = client.fromObject(message);
+  return subprotocol === PROTO_SUBPROTOCOL ? client.encode(typed).finish() : JSON.stringify(client.toObject(typed, JSON_MAPPING));
+}
+
+/** For tests and clients: a server frame → the JSON mapping of the message. */
+export function decodeServerMessage(frame: Buffer | string, subprotocol: Subprotocol): Record<string, unknown> {
+  const { server } = load();
+  const typed = subprotocol === PROTO_SUBPROTOCOL ? server.decode(frame as Buffer) : server.fromObject(JSON.parse(frame.toString()) as Record<string, unknown>);
+  return server.toObject(typed, JSON_MAPPING);
+}
