@@ -37,6 +37,8 @@ export interface StartOptions {
   /** zoo.cfg lines written to a config file passed with --config. */
   config?: Record<string, string | number | boolean>;
   startTimeoutMs?: number;
+  /** Extra environment variables for the server process (e.g. CAIRN_HTTP_* limits). */
+  env?: Record<string, string>;
 }
 
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
@@ -52,7 +54,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     await writeFile(file, 'clientPortAddress=127.0.0.1\n');
     args.push('--config', file);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk.toString()));
