@@ -280,6 +280,9 @@ export class ZabPeer {
     this.learnerState = null;
     const notification = this.election.start({ zxid: this.lastZxidValue, epoch: this.hard.currentEpoch });
     this.broadcastNotification(notification);
+    // A lone voter needs nobody's vote.
+    const decision = this.election.onTick(this.ticks);
+    if (decision !== null) this.decide(decision);
   }
 
   private broadcastNotification(notification: Notification): void {
@@ -423,26 +426,34 @@ export class ZabPeer {
     leader.epochDecided = true;
     this.setHardState({ acceptedEpoch: leader.epoch, currentEpoch: this.hard.currentEpoch });
     for (const learner of leader.learners.values()) this.send(learner.id, { type: 'leaderInfo', epoch: leader.epoch });
+    // Alone (a single voter), our own acknowledgement is already a quorum.
+    this.leaderCheckEpochAcks();
   }
 
   private leaderAfterEpochAck(learner: LearnerHandle): void {
     const leader = this.leaderState!;
-    if (!leader.epochAckQuorum) {
-      // A follower ahead of us means the election picked wrongly: start over.
-      const ahead = learner.currentEpoch > this.hard.currentEpoch || (learner.currentEpoch === this.hard.currentEpoch && learner.lastZxid > this.lastZxidValue);
-      if (ahead && !learner.observer) {
-        this.startLooking();
-        return;
-      }
-      const acked = [this.self, ...[...leader.learners.values()].filter((l) => l.ackedEpoch && !l.observer).map((l) => l.id)];
-      if (!isQuorum(acked, this.voters)) return;
-      leader.epochAckQuorum = true;
-      leader.initialZxid = this.lastZxidValue;
-      for (const other of leader.learners.values()) if (other.ackedEpoch && other.phase === 'discovering') this.syncLearner(other);
-      this.leaderProgress();
+    if (leader.epochAckQuorum) {
+      this.syncLearner(learner);
       return;
     }
-    this.syncLearner(learner);
+    // A follower ahead of us means the election picked wrongly: start over.
+    const ahead = learner.currentEpoch > this.hard.currentEpoch || (learner.currentEpoch === this.hard.currentEpoch && learner.lastZxid > this.lastZxidValue);
+    if (ahead && !learner.observer) {
+      this.startLooking();
+      return;
+    }
+    this.leaderCheckEpochAcks();
+  }
+
+  /** Synchronisation begins once a quorum (with us) has acknowledged the new epoch. */
+  private leaderCheckEpochAcks(): void {
+    const leader = this.leaderState!;
+    const acked = [this.self, ...[...leader.learners.values()].filter((l) => l.ackedEpoch && !l.observer).map((l) => l.id)];
+    if (!isQuorum(acked, this.voters)) return;
+    leader.epochAckQuorum = true;
+    leader.initialZxid = this.lastZxidValue;
+    for (const other of leader.learners.values()) if (other.ackedEpoch && other.phase === 'discovering') this.syncLearner(other);
+    this.leaderProgress();
   }
 
   /** DIFF, TRUNC+DIFF or SNAP, then NEWLEADER; proposals from now on follow on the same connection. */

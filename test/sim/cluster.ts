@@ -215,7 +215,7 @@ class Simulation {
       const pauseMs = prng.int(100, 2000);
       this.log(`pause ${target} for ${pauseMs} ms`);
       node.pausedUntilMs = this.scheduler.now + pauseMs;
-    } else {
+    } else if (ids.length > 1) {
       const other = prng.pick(ids.filter((id) => id !== target));
       this.log(`reset connection ${target}-${other}`);
       this.network.reset(target, other, prng.chance(0.5));
