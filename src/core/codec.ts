@@ -11,6 +11,8 @@
 //   i64 sessionId, i32 cxid, i64 zxid, i64 time
 //   txn: u8 tag, then the fields of that variant (see writeTxn)
 // A multi holds u32 count and that many sub-txns, each tag + fields; multis do not nest.
+// A closeSession is the tag alone when the session had no ephemerals, else the tag, u32 count and
+// the paths; it is never inside a multi, so it always ends its record.
 
 import { KeeperError, assert } from './errors.js';
 import { isCreateMode } from './types.js';
@@ -269,8 +271,11 @@ function sizeBound(txn: Txn): number {
   switch (txn.type) {
     case 'createSession':
       return tag + 4 + 4 + txn.password.length;
-    case 'closeSession':
-      return tag;
+    case 'closeSession': {
+      let total = tag + 4;
+      for (const path of txn.paths ?? []) total += stringBound(path);
+      return total;
+    }
     case 'create':
       return tag + stringBound(txn.path) + dataBound(txn.data) + aclBound(txn.acl) + 8 + 4 + 1 + 8;
     case 'delete':
@@ -343,8 +348,13 @@ function writeTxn(writer: Writer, txn: Txn, insideMulti: boolean): void {
     case 'createSession':
       writer.i32(txn.timeoutMs).bytes(txn.password);
       return;
-    case 'closeSession':
+    case 'closeSession': {
+      const paths = txn.paths ?? [];
+      if (paths.length === 0) return;
+      writer.u32(paths.length);
+      for (const path of paths) writer.string(path);
       return;
+    }
     case 'create':
       if (!isCreateMode(txn.mode)) assert(false, `create mode ${txn.mode} is known`);
       writer.string(txn.path).bytes(txn.data).acl(txn.acl).i64(txn.ephemeralOwner).i32(txn.parentCVersion).u8(txn.mode).i64(txn.ttl);
@@ -380,8 +390,15 @@ function readTxn(reader: Reader, insideMulti: boolean): Txn {
       const timeoutMs = reader.i32();
       return { type: 'createSession', timeoutMs, password: reader.bytesNonNull() };
     }
-    case TxnTag.closeSession:
-      return { type: 'closeSession' };
+    case TxnTag.closeSession: {
+      // Inside a multi it is refused by readMulti; at the top level it ends the record.
+      if (insideMulti || reader.remaining === 0) return { type: 'closeSession' };
+      const count = reader.count(4);
+      if (count === 0) throw marshallingError('a closeSession lists no paths yet has a path count');
+      const paths: string[] = new Array<string>(count);
+      for (let index = 0; index < count; index++) paths[index] = reader.string();
+      return { type: 'closeSession', paths };
+    }
     case TxnTag.create:
       return readCreate(reader);
     case TxnTag.delete:

@@ -45,11 +45,13 @@ export class ExpiryQueue<K> {
     return this.deadlineOf.size;
   }
 
-  /** Removes and returns every key whose deadline has passed. */
+  /** Removes and returns every key whose deadline has passed, earliest deadline first. */
   expire(nowMs: number): K[] {
     const expired: K[] = [];
-    for (const [deadline, bucket] of this.buckets) {
-      if (deadline > nowMs) continue;
+    // Buckets are made in touch order, not deadline order: sort the due ones.
+    const due = [...this.buckets.keys()].filter((deadline) => deadline <= nowMs).sort((a, b) => a - b);
+    for (const deadline of due) {
+      const bucket = this.buckets.get(deadline)!;
       for (const key of bucket) {
         expired.push(key);
         this.deadlineOf.delete(key);

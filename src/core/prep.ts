@@ -98,14 +98,19 @@ export class Prep {
 
   prepareCloseSession(sessionId: SessionId, zxid: Zxid): Txn {
     const overlay: Overlay = new Map();
-    for (const path of this.ephemeralsOf(sessionId)) this.stageDelete(path, zxid, overlay);
+    const paths = [...this.ephemeralsOf(sessionId)].sort();
+    for (const path of paths) this.stageDelete(path, zxid, overlay);
     this.closing.add(sessionId);
     this.commitOverlay(zxid, overlay);
-    return { type: 'closeSession' };
+    return paths.length === 0 ? { type: 'closeSession' } : { type: 'closeSession', paths };
   }
 
   /** A reaper's removal of an empty container or an expired TTL node; null if it no longer applies. */
   prepareDeleteContainer(path: string, zxid: Zxid): Txn | null {
+    // The reaper chose the node from the applied tree. A change still in flight (a new child, a
+    // delete and re-create, a setData that restarts a TTL) makes that choice stale: skip it, the
+    // next round decides on the applied result.
+    if (this.pending.has(path)) return null;
     const view = this.lookup(path, new Map());
     if (view === null || view.numChildren > 0 || view.kind === NodeKind.NORMAL) return null;
     const overlay: Overlay = new Map();
@@ -170,9 +175,11 @@ export class Prep {
 
   private ephemeralsOf(sessionId: SessionId): Set<string> {
     const paths = new Set(this.tree.ephemeralsOf(sessionId));
+    // The newest pending view of a path decides: deleted, or re-created with another owner, it is
+    // no longer the session's.
     for (const [path, record] of this.pending) {
-      if (record.view === null) paths.delete(path);
-      else if (record.view.ephemeralOwner === sessionId) paths.add(path);
+      if (record.view !== null && record.view.ephemeralOwner === sessionId) paths.add(path);
+      else paths.delete(path);
     }
     return paths;
   }

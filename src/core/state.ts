@@ -3,7 +3,7 @@
 
 import { assert, isKeeperError, keeperError } from './errors.js';
 import { DataTree, NodeKind, type ZNode } from './datatree.js';
-import { parentOf } from './path.js';
+import { joinPath, parentOf } from './path.js';
 import {
   CreateMode,
   EventType,
@@ -73,7 +73,7 @@ export class ReplicatedState {
         this.sessions.set(header.sessionId, { timeoutMs: txn.timeoutMs, password: txn.password });
         return undefined;
       case 'closeSession':
-        this.closeSession(header, triggers);
+        this.closeSession(header, txn.paths ?? [], triggers);
         return undefined;
       case 'multi':
         return this.applyMulti(header, txn.txns, triggers);
@@ -93,7 +93,7 @@ export class ReplicatedState {
       }
       case 'delete':
       case 'deleteContainer': {
-        if (tree.deleteNode(txn.path, header.zxid)) {
+        if (this.deleteNode(txn.path, header.zxid)) {
           triggers.push({ path: txn.path, type: EventType.NodeDeleted });
           triggers.push({ path: parentOf(txn.path), type: EventType.NodeChildrenChanged });
         }
@@ -140,17 +140,53 @@ export class ReplicatedState {
     const results: MultiResult[] = [];
     for (const sub of txns) {
       assert(sub.type !== 'multi' && sub.type !== 'createSession' && sub.type !== 'closeSession' && sub.type !== 'error', 'multi holds only node ops');
-      results.push(this.applyOne(header, sub, triggers) as MultiResult);
+      try {
+        results.push(this.applyOne(header, sub, triggers) as MultiResult);
+      } catch (error) {
+        // As for a whole txn in apply(): on a replay over a fuzzy snapshot one op may meet a node
+        // the snapshot saw deleted; the other ops of the multi must still be applied.
+        if (!this.replaying || !isKeeperError(error)) throw error;
+        results.push({ op: 'error', code: error.code });
+      }
     }
     return { op: 'multi', results };
   }
 
-  private closeSession(header: TxnHeader, triggers: WatchTrigger[]): void {
-    // Sorted, deepest first: deterministic on every replica (ephemerals have no children, but a
-    // sorted order keeps the events' order identical everywhere).
-    const paths = [...this.tree.ephemeralsOf(header.sessionId)].sort();
+  /** Removes a node (false when already gone, on a replay). */
+  private deleteNode(path: string, zxid: Zxid): boolean {
+    if (this.replaying) this.dropLaterDescendants(path, zxid);
+    return this.tree.deleteNode(path, zxid);
+  }
+
+  /**
+   * On a replay over a fuzzy snapshot, a node being deleted may hold children: the snapshot walked
+   * them after the node was deleted and re-created. The live tree had no children here at this
+   * zxid, so each of them was created later, and later txns of the log create them again. Remove
+   * them, deepest first; a replay fires no watches.
+   */
+  private dropLaterDescendants(path: string, zxid: Zxid): void {
+    const node = this.tree.get(path);
+    if (node === undefined || node.children === null) return;
+    for (const name of [...node.children].sort()) {
+      const child = joinPath(path, name);
+      this.dropLaterDescendants(child, zxid);
+      this.tree.deleteNode(child, zxid);
+    }
+  }
+
+  /** Deletes the ephemerals prep listed, in that (sorted) order, so events are ordered alike everywhere. */
+  private closeSession(header: TxnHeader, paths: readonly string[], triggers: WatchTrigger[]): void {
+    const owned = this.tree.ephemeralsOf(header.sessionId);
+    const listed = new Set(paths);
+    // Live, the list is exactly the session's ephemerals. On a replay some may be gone already
+    // (the snapshot missed them), but every one the replayed tree holds must be listed.
+    assert(
+      [...owned].every((path) => listed.has(path)) && (this.replaying || owned.size === listed.size),
+      `closeSession of 0x${header.sessionId.toString(16)} lists its ephemerals`,
+    );
     for (const path of paths) {
-      if (this.tree.deleteNode(path, header.zxid)) {
+      // Deleted even when the snapshot lacks the node: its parent's pzxid must still move.
+      if (this.deleteNode(path, header.zxid)) {
         triggers.push({ path, type: EventType.NodeDeleted });
         triggers.push({ path: parentOf(path), type: EventType.NodeChildrenChanged });
       }

@@ -425,6 +425,12 @@ export interface CreateSessionTxn {
 }
 export interface CloseSessionTxn {
   type: 'closeSession';
+  /**
+   * The session's ephemerals, sorted, as prep found them (ZooKeeper's paths2Delete); absent when
+   * it has none. A replay over a fuzzy snapshot needs the list: the snapshot may lack an ephemeral
+   * this txn deleted while holding its parent as it was before, and that parent's pzxid must move.
+   */
+  paths?: string[];
 }
 export interface CreateTxn {
   type: 'create';
