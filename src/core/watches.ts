@@ -10,6 +10,11 @@ export type WatcherId = number;
 export interface Notification {
   watcher: WatcherId;
   event: WatchEvent;
+  /**
+   * Fired only by a persistent or persistent-recursive watch: no READ check happened for this
+   * node when the watch was set, so the server checks it before delivering (as ZooKeeper 3.8.4+).
+   */
+  lasting: boolean;
 }
 
 /** path → watchers, and watcher → paths (so a session's watches go when the session does). */
@@ -120,9 +125,9 @@ export class WatchManager {
    */
   trigger(trigger: WatchTrigger, zxid: Zxid): Notification[] {
     const { path, type } = trigger;
-    const fired = new Set<WatcherId>();
-    const collect = (watchers: Iterable<WatcherId> | undefined): void => {
-      if (watchers !== undefined) for (const watcher of watchers) fired.add(watcher);
+    const fired = new Map<WatcherId, boolean>();
+    const collect = (watchers: Iterable<WatcherId> | undefined, lasting = false): void => {
+      if (watchers !== undefined) for (const watcher of watchers) fired.set(watcher, lasting && (fired.get(watcher) ?? true));
     };
     if (type === EventType.NodeChildrenChanged) {
       collect(this.child.take(path));
@@ -130,15 +135,15 @@ export class WatchManager {
       collect(this.data.take(path));
       if (type === EventType.NodeDeleted) collect(this.child.take(path));
     }
-    collect(this.persistent.watchersOf(path));
+    collect(this.persistent.watchersOf(path), true);
     // Persistent recursive watches hear about every node of the subtree, but not child-list
     // changes: those are implied by the NodeCreated / NodeDeleted of the child itself.
     if (type !== EventType.NodeChildrenChanged) {
-      collect(this.persistentRecursive.watchersOf(path));
-      for (const ancestor of ancestorsOf(path)) collect(this.persistentRecursive.watchersOf(ancestor));
+      collect(this.persistentRecursive.watchersOf(path), true);
+      for (const ancestor of ancestorsOf(path)) collect(this.persistentRecursive.watchersOf(ancestor), true);
     }
     const event: WatchEvent = { type, state: KeeperState.SyncConnected, path, zxid };
-    return [...fired].map((watcher) => ({ watcher, event }));
+    return [...fired].map(([watcher, lasting]) => ({ watcher, event, lasting }));
   }
 
   /** Whether a watcher holds a watch of the given ZooKeeper WatcherType on a path. */

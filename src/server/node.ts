@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { authenticate, checkACL, type AuthId } from '../core/acl.js';
 import { encodeTxnRecord } from '../core/codec.js';
 import { assert, isKeeperError, keeperError, KeeperError } from '../core/errors.js';
-import { validatePath } from '../core/path.js';
+import { parentOf, validatePath } from '../core/path.js';
 import { MultiFailure, Prep, type PrepContext } from '../core/prep.js';
 import { applySetWatches, executeRead } from '../core/read.js';
 import { ReplicatedState } from '../core/state.js';
@@ -15,6 +15,7 @@ import { WatchManager, type WatcherId } from '../core/watches.js';
 import { reapCandidates } from '../core/reaper.js';
 import {
   AddWatchMode,
+  EventType,
   isEphemeral,
   isWriteRequest,
   makeZxid,
@@ -130,7 +131,7 @@ export class CairnNode implements ServerFacade {
   private readonly prep: Prep;
   private readonly expiry: ExpiryQueue<SessionId>;
   private readonly channels = new Map<SessionId, SessionChannel>();
-  private readonly statelessWatchers = new Map<WatcherId, (event: WatchEvent) => void>();
+  private readonly statelessWatchers = new Map<WatcherId, { identities: readonly AuthId[]; onEvent: (event: WatchEvent) => void }>();
   private nextStatelessWatcher = -1;
   private lastProposedZxid: Zxid;
   private readonly epoch: number;
@@ -465,7 +466,7 @@ export class CairnNode implements ServerFacade {
     const node = this.state.tree.get(path);
     if (node !== undefined && !checkACL(node.acl, Perms.READ, identities, this.settings.superDigest)) throw keeperError('NoAuth', path);
     const watcher = this.nextStatelessWatcher--;
-    this.statelessWatchers.set(watcher, onEvent);
+    this.statelessWatchers.set(watcher, { identities: [...identities], onEvent });
     this.watches.add(recursive ? 'persistentRecursive' : 'persistent', path, watcher);
     return () => {
       this.statelessWatchers.delete(watcher);
@@ -510,7 +511,10 @@ export class CairnNode implements ServerFacade {
     const result = this.state.apply(record);
     this.prep.applied(zxid, record.txn.type === 'closeSession' ? record.header.sessionId : undefined);
     for (const trigger of result.triggers) {
-      for (const notification of this.watches.trigger(trigger, zxid)) this.deliver(notification.watcher, notification.event);
+      for (const notification of this.watches.trigger(trigger, zxid)) {
+        if (notification.lasting && !this.mayHear(notification.watcher, notification.event)) continue;
+        this.deliver(notification.watcher, notification.event);
+      }
     }
     const answer = this.inFlight.get(zxid);
     this.inFlight.delete(zxid);
@@ -521,7 +525,19 @@ export class CairnNode implements ServerFacade {
 
   private deliver(watcher: WatcherId, event: WatchEvent): void {
     if (watcher > 0) this.channels.get(watcher)?.sink?.onEvent(event);
-    else this.statelessWatchers.get(watcher)?.(event);
+    else this.statelessWatchers.get(watcher)?.onEvent(event);
+  }
+
+  /**
+   * A persistent watch reports changes anywhere under its path: the watcher hears of a node only
+   * if it may read it (a deleted node: if it may list its parent, which would show the name).
+   */
+  private mayHear(watcher: WatcherId, event: WatchEvent): boolean {
+    const identities = watcher > 0 ? this.channels.get(watcher)?.identities : this.statelessWatchers.get(watcher)?.identities;
+    if (identities === undefined) return false;
+    const path = event.type === EventType.NodeDeleted ? parentOf(event.path) : event.path;
+    const node = this.state.tree.get(path);
+    return node === undefined || checkACL(node.acl, Perms.READ, identities, this.settings.superDigest);
   }
 
   private afterApplied(zxid: Zxid, run: () => void): void {
