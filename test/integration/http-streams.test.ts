@@ -1,0 +1,208 @@
+// Watch streams over HTTP on a real server: SSE with Last-Event-ID resume and resync, the
+// WebSocket session channel (ephemerals outlive a dead socket until the session expires), and
+// slow SSE and WebSocket clients cut off without holding up anyone else.
+
+import { connect as netConnect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
+import { call, jsonBody, SseReader, uniqueName, WsSession } from './http-helpers.js';
+
+let server: ServerProcess;
+let base: string;
+let wsUrl: string;
+
+const HISTORY_EVENTS = 50;
+
+beforeAll(async () => {
+  server = await startServerProcess({
+    config: { tickTime: 200, minSessionTimeout: 400 },
+    env: {
+      CAIRN_HTTP_HISTORY_EVENTS: String(HISTORY_EVENTS),
+      CAIRN_HTTP_SSE_MAX_BUFFERED_BYTES: String(64 * 1024),
+      CAIRN_HTTP_WS_HIGH_WATER_BYTES: String(64 * 1024),
+      CAIRN_HTTP_WS_MAX_QUEUED_BYTES: String(256 * 1024),
+      // Long enough that the paused client below is cut for not reading, not for missing a pong.
+      CAIRN_HTTP_WS_PING_INTERVAL_MS: '60000',
+    },
+  });
+  base = `http://127.0.0.1:${server.httpPort}`;
+  wsUrl = `ws://127.0.0.1:${server.httpPort}/v1/ws`;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  if (server !== undefined) await removeDir(server.dataDir);
+});
+
+const OPEN_ACL = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
+describe('SSE watch streams', () => {
+  it('resumes with Last-Event-ID without losing events, and asks for a resync past the history', async () => {
+    const root = `/${uniqueName('sse')}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    const first = new SseReader(`${base}/v1/watch${root}?recursive=true`);
+    const children = new SseReader(`${base}/v1/watch${root}`);
+    await first.waitFor((event) => event.event === 'ready', 'ready');
+    await children.waitFor((event) => event.event === 'ready', 'ready');
+    await call(base, 'POST', `/v1/znodes${root}/a`);
+    await first.waitFor((event) => event.data.path === `${root}/a`, 'NodeCreated a');
+    await children.waitFor((event) => event.event === 'NodeChildrenChanged', 'NodeChildrenChanged');
+    const lastSeen = first.lastEventId!;
+    const lastSeenChildren = children.lastEventId!;
+    first.close();
+    children.close();
+
+    // Missed while disconnected.
+    await call(base, 'POST', `/v1/znodes${root}/b`);
+    await call(base, 'PUT', `/v1/znodes${root}/a`, { body: 'changed' });
+    await call(base, 'DELETE', `/v1/znodes${root}/b`);
+
+    const resumed = new SseReader(`${base}/v1/watch${root}?recursive=true`, { 'Last-Event-ID': lastSeen });
+    await resumed.waitFor((event) => event.event === 'NodeDeleted', 'the replayed NodeDeleted');
+    expect(resumed.events.map((event) => [event.event, event.data.path])).toEqual([
+      ['NodeCreated', `${root}/b`],
+      ['NodeDataChanged', `${root}/a`],
+      ['NodeDeleted', `${root}/b`],
+    ]);
+    const resumedChildren = new SseReader(`${base}/v1/watch${root}`, { 'Last-Event-ID': lastSeenChildren });
+    await waitFor(() => resumedChildren.events.length >= 2, 10_000, 'replayed child events');
+    expect(resumedChildren.events.map((event) => event.event)).toEqual(['NodeChildrenChanged', 'NodeChildrenChanged']);
+
+    // Live events follow the replay on the same stream, ids strictly increasing.
+    await call(base, 'POST', `/v1/znodes${root}/c`);
+    await resumed.waitFor((event) => event.data.path === `${root}/c`, 'live NodeCreated c');
+    const ids = resumed.events.map((event) => Number(event.id));
+    expect([...ids].sort((x, y) => x - y)).toEqual(ids);
+    const beforeFlood = resumed.lastEventId!;
+    resumed.close();
+    resumedChildren.close();
+
+    // More changes than the history holds, in one transaction: the old id cannot be served.
+    const ops = Array.from({ length: HISTORY_EVENTS + 5 }, (_, index) => ({ op: 'create', path: `${root}/flood-${index}` }));
+    expect((await call(base, 'POST', '/v1/txn', jsonBody({ ops }))).status).toBe(200);
+    const stale = new SseReader(`${base}/v1/watch${root}?recursive=true`, { 'Last-Event-ID': beforeFlood });
+    const resync = await stale.waitFor((event) => event.event === 'resync', 'resync');
+    expect(stale.events[0]!.event).toBe('resync');
+    expect(Number(resync.id)).toBeGreaterThan(Number(beforeFlood));
+    stale.close();
+  });
+
+  it('refuses a watch the ACL does not allow', async () => {
+    const name = `/${uniqueName('hidden')}`;
+    await call(base, 'POST', `/v1/znodes${name}?acl=world:anyone:w`);
+    const refused = await call(base, 'GET', `/v1/watch${name}`);
+    expect(refused.status).toBe(403);
+    expect(refused.json.name).toBe('NoAuth');
+  });
+});
+
+describe('WebSocket session channel', () => {
+  it('runs a session: requests by xid, watch events, ping, and ephemerals that outlive a dead socket until expiry', async () => {
+    const root = `/${uniqueName('ws')}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    const session = await WsSession.open(wsUrl);
+    const connected = await session.connect(1000);
+    expect(Number(connected.sessionId)).toBeGreaterThan(0);
+    expect(connected.timeoutMs).toBe(1000);
+
+    const created = await session.request({ create: { path: `${root}/mine`, data: Buffer.from('hi').toString('base64'), acl: OPEN_ACL, mode: 'CREATE_MODE_EPHEMERAL' } });
+    expect(created.create.path).toBe(`${root}/mine`);
+    expect(created.create.stat.ephemeralOwner).toBe(connected.sessionId);
+    const watch = await session.request({ addWatch: { path: root, mode: 'ADD_WATCH_MODE_PERSISTENT_RECURSIVE' } });
+    expect(watch.addWatch).toEqual({});
+    const failed = await session.request({ getData: { path: `${root}/none` } });
+    expect(failed.error).toMatchObject({ code: -101, name: 'NoNode', path: `${root}/none` });
+
+    await call(base, 'POST', `/v1/znodes${root}/from-rest`, { body: 'x' });
+    await waitFor(() => session.events.some((event) => event.path === `${root}/from-rest`), 10_000, 'the event of a REST write');
+    expect(session.events.find((event) => event.path === `${root}/from-rest`)).toMatchObject({ type: 'EVENT_TYPE_NODE_CREATED', state: 'KEEPER_STATE_SYNC_CONNECTED' });
+
+    session.send({ ping: { id: '7' } });
+    await waitFor(() => session.messages.some((message) => message.pong?.id === '7'), 5000, 'pong');
+
+    // The socket dies without a close: the session lives on (detached) until it expires.
+    session.socket.terminate();
+    expect((await call(base, 'GET', `/v1/znodes${root}/mine`)).status).toBe(200);
+    await waitFor(async () => (await call(base, 'GET', `/v1/znodes${root}/mine`)).status === 404, 10_000, 'the session to expire');
+  });
+
+  it('closes a silent socket and leaves its session to expire', async () => {
+    const root = `/${uniqueName('silent')}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    const session = await WsSession.open(wsUrl);
+    await session.connect(600);
+    await session.request({ create: { path: `${root}/e`, acl: OPEN_ACL, mode: 'CREATE_MODE_EPHEMERAL' } });
+    await waitFor(() => session.closeCode !== undefined, 10_000, 'the server to close the silent socket');
+    expect(session.closeCode).toBe(4004);
+    expect(session.closeReason).toMatch(/no message for the session timeout/);
+    await waitFor(async () => (await call(base, 'GET', `/v1/znodes${root}/e`)).status === 404, 10_000, 'the session to expire');
+  });
+
+  it('closes the session on request: ephemerals go at once', async () => {
+    const root = `/${uniqueName('wsclose')}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    const session = await WsSession.open(wsUrl);
+    await session.connect(10_000);
+    await session.request({ create: { path: `${root}/e`, acl: OPEN_ACL, mode: 'CREATE_MODE_EPHEMERAL' } });
+    session.send({ close: {} });
+    await waitFor(() => session.messages.some((message) => message.closed !== undefined), 10_000, 'closed');
+    expect(session.messages.find((message) => message.closed !== undefined).closed.reason).toBe('CLOSE_REASON_CLOSED');
+    expect((await call(base, 'GET', `/v1/znodes${root}/e`)).status).toBe(404);
+  });
+});
+
+describe('slow clients', () => {
+  it('cuts SSE and WebSocket clients that do not read, while a reading client keeps up', async () => {
+    const root = `/${uniqueName('slow')}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    const fast = new SseReader(`${base}/v1/watch${root}?recursive=true`);
+    await fast.waitFor((event) => event.event === 'ready', 'ready');
+
+    // A raw SSE client that never reads its socket.
+    const slowSse: Socket = netConnect(server.httpPort, '127.0.0.1');
+    const slowSseData: Buffer[] = [];
+    slowSse.on('data', (chunk) => slowSseData.push(chunk));
+    slowSse.write(`GET /v1/watch${root}?recursive=true HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n\r\n`);
+    await waitFor(() => Buffer.concat(slowSseData).includes('event: ready'), 10_000, 'slow SSE ready');
+    slowSse.pause();
+
+    const slowWs = await WsSession.open(wsUrl);
+    await slowWs.connect(30_000);
+    await slowWs.request({ addWatch: { path: root, mode: 'ADD_WATCH_MODE_PERSISTENT_RECURSIVE' } });
+    slowWs.socket.pause();
+
+    const cutCounts = async () => {
+      const text = (await call(base, 'GET', '/metrics')).text;
+      const count = (kind: string) => Number(new RegExp(`cairn_http_slow_clients_cut_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+      return { sse: count('sse'), websocket: count('websocket') };
+    };
+    const longName = 'n'.repeat(900);
+    let created = 0;
+    for (let batch = 0; batch < 200; batch++) {
+      const ops = Array.from({ length: 50 }, (_, index) => ({ op: 'create', path: `${root}/${longName}-${batch}-${index}` }));
+      expect((await call(base, 'POST', '/v1/txn', jsonBody({ ops }))).status).toBe(200);
+      created += ops.length;
+      const cut = await cutCounts();
+      if (cut.sse >= 1 && cut.websocket >= 1) break;
+    }
+    expect(await cutCounts()).toMatchObject({ sse: 1, websocket: 1 });
+
+    // The reading client got every event, promptly.
+    const marker = `${root}/marker`;
+    const sentAt = Date.now();
+    await call(base, 'POST', `/v1/znodes${marker}`);
+    await fast.waitFor((event) => event.data.path === marker, 'the marker event', 5_000);
+    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    expect(fast.events.filter((event) => event.event === 'NodeCreated').length).toBe(created + 1);
+    fast.close();
+
+    // Once they read again, the slow clients learn why they were cut.
+    slowSse.resume();
+    await waitFor(() => Buffer.concat(slowSseData).includes('event: overflow'), 10_000, 'the overflow event');
+    slowSse.destroy();
+    slowWs.socket.resume();
+    await waitFor(() => slowWs.closeCode !== undefined, 10_000, 'the slow WebSocket to be closed');
+    expect(slowWs.closeCode).toBe(1008);
+    expect(slowWs.closeReason).toMatch(/client too slow/);
+  });
+});
