@@ -18,7 +18,7 @@ describe('one-shot watches', () => {
     h.read({ op: 'getData', path: '/n', watch: true }, { watcher: W1 });
     const first = h.write({ op: 'setData', path: '/n', data: bytes('1'), version: -1 });
     expect(first.notifications).toEqual([
-      { watcher: W1, event: { type: EventType.NodeDataChanged, state: KeeperState.SyncConnected, path: '/n', zxid: first.record.header.zxid } },
+      { watcher: W1, event: { type: EventType.NodeDataChanged, state: KeeperState.SyncConnected, path: '/n', zxid: first.record.header.zxid }, lasting: false },
     ]);
     expect(h.write({ op: 'setData', path: '/n', data: bytes('2'), version: -1 }).notifications).toEqual([]);
     expect(h.watches.watchCount).toBe(0);
@@ -128,6 +128,18 @@ describe('persistent watches', () => {
       [W1, EventType.NodeCreated, '/r/a/b'],
       [W1, EventType.NodeDataChanged, '/r/a/b'],
       [W1, EventType.NodeDeleted, '/r/a/b'],
+    ]);
+  });
+
+  it('marks events only persistent watches fired as lasting (the server checks READ for those)', () => {
+    const h = new CoreHarness();
+    h.create('/n');
+    h.watches.add('persistentRecursive', '/', W1);
+    h.read({ op: 'getData', path: '/n', watch: true }, { watcher: W2 });
+    const fired = h.write({ op: 'setData', path: '/n', data: null, version: -1 }).notifications;
+    expect(fired.map((notification) => [notification.watcher, notification.lasting])).toEqual([
+      [W2, false],
+      [W1, true],
     ]);
   });
 
