@@ -1,7 +1,7 @@
 // Original file: proto/cairn.proto
 
 /**
- * Why a session ended.
+ * Why a session stream ended.
  */
 export const CloseReason = {
   CLOSE_REASON_UNSPECIFIED: 0,
@@ -14,7 +14,8 @@ export const CloseReason = {
    */
   CLOSE_REASON_EXPIRED: 2,
   /**
-   * The server is shutting down; its sessions are closed.
+   * The server is shutting down. The session itself lives on (it is durable): resume it with
+   * its id and password on this server once it is back, within the session timeout.
    */
   CLOSE_REASON_SHUTDOWN: 3,
   /**
@@ -24,7 +25,7 @@ export const CloseReason = {
 } as const;
 
 /**
- * Why a session ended.
+ * Why a session stream ended.
  */
 export type CloseReason =
   | 'CLOSE_REASON_UNSPECIFIED'
@@ -40,7 +41,8 @@ export type CloseReason =
   | 'CLOSE_REASON_EXPIRED'
   | 2
   /**
-   * The server is shutting down; its sessions are closed.
+   * The server is shutting down. The session itself lives on (it is durable): resume it with
+   * its id and password on this server once it is back, within the session timeout.
    */
   | 'CLOSE_REASON_SHUTDOWN'
   | 3
@@ -51,6 +53,6 @@ export type CloseReason =
   | 4
 
 /**
- * Why a session ended.
+ * Why a session stream ended.
  */
 export type CloseReason__Output = typeof CloseReason[keyof typeof CloseReason]
