@@ -14,7 +14,7 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { ipIdentity } from '../../core/acl.js';
 import { assert, isKeeperError, keeperError } from '../../core/errors.js';
-import { OpCode, type WatchEvent } from '../../core/types.js';
+import { EventType, OpCode, type WatchEvent } from '../../core/types.js';
 import type { ServerFacade, SessionHandle, SessionSink } from '../../server/facade.js';
 import {
   decodeCall,
@@ -25,6 +25,7 @@ import {
   encodeNotification,
   encodeReply,
   expiredConnectResponse,
+  isReadOfInvalidPath,
   UNSUPPORTED_OPCODES,
   type Call,
   type ConnectRequestRecord,
@@ -57,6 +58,7 @@ export interface ConnectionHooks {
 const CODE = {
   marshallingError: -5,
   unimplemented: -6,
+  noNode: -101,
   authFailed: -115,
 } as const;
 
@@ -64,6 +66,8 @@ const FOUR_LETTER_WORD_BYTES = 4;
 const FRAME_PREFIX_BYTES = 4;
 
 type Phase = 'first' | 'handshake' | 'connecting' | 'open' | 'finishing' | 'closed';
+/** Why reading is paused; an auth in flight pauses it because a failed one ends the connection. */
+type PauseReason = 'connecting' | 'outstanding' | 'outbound' | 'auth';
 
 /** One place in the reply order; `frame` is filled once the answer is known. */
 interface PendingReply {
@@ -83,7 +87,7 @@ export class JuteConnection {
   private readonly heldEvents: WatchEvent[] = [];
   private handshakeTimer: NodeJS.Timeout | undefined;
   private corked = false;
-  private readonly pauses = new Set<'connecting' | 'outstanding' | 'outbound'>();
+  private readonly pauses = new Set<PauseReason>();
   readonly remoteAddress: string;
   readonly remotePort: number;
   readonly establishedMs = Date.now();
@@ -145,7 +149,17 @@ export class JuteConnection {
     if (this.phase === 'closed' || this.phase === 'finishing') return;
     this.inbound.push(chunk);
     this.inboundBytes += chunk.length;
-    this.processInbound();
+    this.guarded(() => this.processInbound());
+  }
+
+  /** A failure serving one client ends that client's connection, never the server. */
+  private guarded(work: () => void): void {
+    try {
+      work();
+    } catch (error) {
+      this.logger.warn({ err: error, client: this.remoteAddress, sessionId: this.sessionId }, 'unexpected failure serving a client; closing its connection');
+      this.close('unexpected failure');
+    }
   }
 
   private processInbound(): void {
@@ -237,7 +251,7 @@ export class JuteConnection {
         sink,
       )
       .then(
-        (handle) => this.onConnected(handle),
+        (handle) => this.guarded(() => this.onConnected(handle)),
         (error: unknown) => {
           // A wrong password or a session that is gone: the client must hear "expired". Anything
           // else (the client has seen a newer zxid, the server is stopping): close, it retries.
@@ -295,8 +309,15 @@ export class JuteConnection {
         this.closeSession(header.xid, handle);
         return;
     }
-    if (UNSUPPORTED_OPCODES.has(header.type) || !isKnownRequestOpcode(header.type)) {
-      this.answerNow(() => encodeHeaderOnly(header.xid, this.facade.lastZxid(), CODE.unimplemented));
+    const unsupported = UNSUPPORTED_OPCODES.get(header.type);
+    if (unsupported !== undefined) {
+      this.answerNow(() => encodeHeaderOnly(header.xid, this.facade.lastZxid(), unsupported));
+      return;
+    }
+    if (!isKnownRequestOpcode(header.type)) {
+      // ZooKeeper answers an opcode it does not know with Unimplemented and zxid -1, then
+      // closes the connection.
+      this.answerNow(() => encodeHeaderOnly(header.xid, -1, CODE.unimplemented), true);
       return;
     }
     let call: Call;
@@ -308,28 +329,36 @@ export class JuteConnection {
       this.answerNow(() => encodeHeaderOnly(header.xid, this.facade.lastZxid(), code));
       return;
     }
+    if (isReadOfInvalidPath(call.request)) {
+      this.answerNow(() => encodeHeaderOnly(header.xid, this.facade.lastZxid(), CODE.noNode));
+      return;
+    }
     this.submit(header.xid, call, handle);
   }
 
   private submit(xid: number, call: Call, handle: SessionHandle): void {
     const pending = this.reserve(false);
     const isAuth = call.opcode === OpCode.auth;
+    if (isAuth) this.pause('auth');
     handle.submit(call.request).then(
-      ({ response, zxid }) => {
-        // ZooKeeper answers auth with zxid 0.
-        this.settle(pending, isAuth ? encodeHeaderOnly(xid, 0, 0) : encodeReply(xid, zxid, call, response), zxid);
-      },
-      (error: unknown) => {
+      ({ response, zxid }) =>
+        this.guarded(() => {
+          // ZooKeeper answers auth with zxid 0.
+          this.settle(pending, isAuth ? encodeHeaderOnly(xid, 0, 0) : encodeReply(xid, zxid, call, response), zxid);
+          if (isAuth) this.resume('auth');
+        }),
+      (error: unknown) => this.guarded(() => {
         const code = isKeeperError(error) ? error.code : keeperError('SystemError').code;
         if (isAuth) {
           // A failed auth ends the connection, as in ZooKeeper; the session lives on.
           pending.last = code === CODE.authFailed;
           if (pending.last) this.hooks.onAuthFailed(this);
           this.settle(pending, encodeHeaderOnly(xid, 0, code), -1);
+          this.resume('auth');
           return;
         }
         this.settle(pending, encodeHeaderOnly(xid, this.facade.lastZxid(), code), -1);
-      },
+      }),
     );
   }
 
@@ -343,8 +372,8 @@ export class JuteConnection {
   }
 
   /** A reply known at once, written in its turn. */
-  private answerNow(encode: () => Buffer): void {
-    const pending = this.reserve(false);
+  private answerNow(encode: () => Buffer, last = false): void {
+    const pending = this.reserve(last);
     this.settle(pending, encode(), -1);
   }
 
@@ -384,12 +413,22 @@ export class JuteConnection {
   // Server pushes
 
   private onEvent(event: WatchEvent): void {
+    // A ZooKeeper client makes the "watch removed" events itself when removeWatches succeeds;
+    // a ZooKeeper server never sends them, and a client would deliver them twice.
+    if (WATCH_REMOVED_EVENTS.has(event.type)) return;
     if (this.phase === 'connecting') {
       this.heldEvents.push(event);
       return;
     }
     if (this.phase === 'closed') return;
-    this.write(encodeNotification(event));
+    // The server pushes an event synchronously as it applies a txn, while the answers to this
+    // session's requests applied just before reach us one promise hop later. Waiting the same
+    // single hop keeps ZooKeeper's order: an answer to a request applied before the change goes
+    // out before the event, and the event before any answer that shows the change.
+    queueMicrotask(() => {
+      if (this.phase === 'closed' || this.socket.writableEnded) return;
+      this.write(encodeNotification(event));
+    });
   }
 
   private onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved'): void {
@@ -429,12 +468,12 @@ export class JuteConnection {
     if (this.socket.writableLength > this.settings.maxOutboundBytes / 4) this.pause('outbound');
   }
 
-  private pause(reason: 'connecting' | 'outstanding' | 'outbound'): void {
+  private pause(reason: PauseReason): void {
     if (this.pauses.size === 0) this.socket.pause();
     this.pauses.add(reason);
   }
 
-  private resume(reason: 'connecting' | 'outstanding' | 'outbound'): void {
+  private resume(reason: PauseReason): void {
     if (!this.pauses.delete(reason) || this.pauses.size > 0) return;
     if (this.phase === 'closed') return;
     this.socket.resume();
@@ -451,6 +490,8 @@ export class JuteConnection {
     this.hooks.onClosed(this);
   }
 }
+
+const WATCH_REMOVED_EVENTS: ReadonlySet<number> = new Set([EventType.DataWatchRemoved, EventType.ChildWatchRemoved, EventType.PersistentWatchRemoved]);
 
 const KNOWN_REQUEST_OPCODES: ReadonlySet<number> = new Set([
   OpCode.create,

@@ -4,6 +4,7 @@
 // code into one reply frame. Pure: no sockets, no server.
 
 import { keeperError } from '../../core/errors.js';
+import { validatePath } from '../../core/path.js';
 import {
   AddWatchMode,
   CreateMode,
@@ -104,8 +105,44 @@ export interface Call {
   opcodes?: number[];
 }
 
-/** Opcodes ZooKeeper defines that Cairn answers with Unimplemented, as ZooKeeper does for what it lacks. */
-export const UNSUPPORTED_OPCODES: ReadonlySet<number> = new Set([OpCode.reconfig, OpCode.sasl, OpCode.deleteContainer, OpCode.createSession]);
+/**
+ * Opcodes ZooKeeper defines that Cairn does not serve, and the error each gets: a standalone
+ * ZooKeeper 3.8 refuses reconfig with ReconfigDisabled and a client's deleteContainer with
+ * BadArguments; SASL, which Cairn lacks, gets Unimplemented (ZooKeeper without SASL configured
+ * answers an empty token instead, which a client could mistake for success).
+ */
+export const UNSUPPORTED_OPCODES: ReadonlyMap<number, number> = new Map([
+  [OpCode.reconfig, -123],
+  [OpCode.deleteContainer, -8],
+  [OpCode.sasl, -6],
+  [OpCode.createSession, -6],
+]);
+
+/**
+ * Reads run by ZooKeeper's final processor look the path up without validating it, so an
+ * invalid path is simply not there: NoNode, where writes answer BadArguments.
+ */
+export function isReadOfInvalidPath(request: Request): boolean {
+  switch (request.op) {
+    case 'exists':
+    case 'getData':
+    case 'getChildren':
+    case 'getACL':
+    case 'getAllChildrenNumber':
+      return !isValidPath(request.path);
+    default:
+      return false;
+  }
+}
+
+function isValidPath(candidate: string): boolean {
+  try {
+    validatePath(candidate);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
  * Decodes the body of a session request (not ping, auth or closeSession, which the connection
@@ -145,7 +182,7 @@ export function decodeCall(opcode: number, reader: JuteReader): Call {
     case OpCode.checkWatches:
     case OpCode.removeWatches: {
       const watchedPath = path(reader);
-      const type = watcherType(reader.int(), watchedPath);
+      const type = watcherType(reader.int());
       const op = opcode === OpCode.checkWatches ? 'checkWatches' : 'removeWatches';
       return { opcode, request: { op, path: watchedPath, type } };
     }
@@ -159,7 +196,8 @@ export function decodeCall(opcode: number, reader: JuteReader): Call {
     case OpCode.addWatch: {
       const watchedPath = path(reader);
       const mode = reader.int();
-      if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE) throw keeperError('BadArguments', watchedPath, `unknown addWatch mode ${mode}`);
+      // ZooKeeper fails to read an unknown mode and answers MarshallingError.
+      if (mode !== AddWatchMode.PERSISTENT && mode !== AddWatchMode.PERSISTENT_RECURSIVE) throw new JuteDecodeError(`unknown addWatch mode ${mode}`);
       return { opcode, request: { op: 'addWatch', path: watchedPath, mode } };
     }
     case OpCode.whoAmI:
@@ -201,9 +239,9 @@ function decodeCreate(opcode: number, reader: JuteReader): CreateRequest {
   return { op: 'create', path: createdPath, data, acl, mode };
 }
 
-function watcherType(value: number, watchedPath: string): WatcherType {
+function watcherType(value: number): WatcherType {
   const known: readonly number[] = Object.values(WatcherType);
-  if (!known.includes(value)) throw keeperError('BadArguments', watchedPath, `unknown watcher type ${value}`);
+  if (!known.includes(value)) throw new JuteDecodeError(`unknown watcher type ${value}`);
   return value as WatcherType;
 }
 
@@ -338,7 +376,7 @@ function writeBody(writer: JuteWriter, call: Call, response: Response): void {
       writer.string(response.path);
       return;
     case 'whoAmI':
-      writer.vector(response.clientInfo, (inner, info) => inner.string(info.authScheme).string(info.user));
+      writer.vector(response.clientInfo, (inner, info) => inner.string(info.authScheme).string(userName(info.authScheme, info.user)));
       return;
     case 'multi':
       writeMultiResults(writer, call.opcodes ?? [], response.results);
@@ -358,6 +396,13 @@ function writeBody(writer: JuteWriter, call: Call, response: Response): void {
     case 'auth':
       return;
   }
+}
+
+/** ZooKeeper's providers name a digest identity by its user, never by its hash. */
+function userName(scheme: string, id: string): string {
+  if (scheme !== 'digest') return id;
+  const colon = id.indexOf(':');
+  return colon === -1 ? id : id.slice(0, colon);
 }
 
 function multiHeader(writer: JuteWriter, type: number, done: boolean, err: number): void {

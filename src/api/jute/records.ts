@@ -120,17 +120,21 @@ export class JuteWriter {
   }
 
   int(value: number): this {
-    this.bytes.writeInt32BE(value | 0, this.reserve(4));
+    // The offset first: reserve() may replace this.bytes.
+    const at = this.reserve(4);
+    this.bytes.writeInt32BE(value | 0, at);
     return this;
   }
 
   long(value: number): this {
-    this.bytes.writeBigInt64BE(BigInt(Math.trunc(value)), this.reserve(8));
+    const at = this.reserve(8);
+    this.bytes.writeBigInt64BE(BigInt(Math.trunc(value)), at);
     return this;
   }
 
   bool(value: boolean): this {
-    this.bytes[this.reserve(1)] = value ? 1 : 0;
+    const at = this.reserve(1);
+    this.bytes[at] = value ? 1 : 0;
     return this;
   }
 
@@ -146,7 +150,8 @@ export class JuteWriter {
     if (value === null) return this.int(-1);
     const byteLength = Buffer.byteLength(value, 'utf8');
     this.int(byteLength);
-    this.bytes.write(value, this.reserve(byteLength), byteLength, 'utf8');
+    const at = this.reserve(byteLength);
+    this.bytes.write(value, at, byteLength, 'utf8');
     return this;
   }
 
