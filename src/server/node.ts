@@ -4,7 +4,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { authenticate, checkACL, type AuthId } from '../core/acl.js';
-import { encodeTxnRecord } from '../core/codec.js';
 import { assert, isKeeperError, keeperError, KeeperError } from '../core/errors.js';
 import { parentOf, validatePath } from '../core/path.js';
 import { MultiFailure, Prep, type PrepContext } from '../core/prep.js';
@@ -18,7 +17,6 @@ import {
   EventType,
   isEphemeral,
   isWriteRequest,
-  makeZxid,
   Perms,
   zxidEpoch,
   type ReadRequest,
@@ -35,6 +33,7 @@ import {
 import type { ConnectOptions, ServerFacade, SessionHandle, SessionSink, Unsubscribe } from './facade.js';
 import { OrderedReplies, type Settle } from './ordered-replies.js';
 import type { Persistence } from './persistence.js';
+import { LocalReplicator, type Replicator } from './replicator.js';
 
 export interface NodeSettings {
   serverId: number;
@@ -133,8 +132,7 @@ export class CairnNode implements ServerFacade {
   private readonly channels = new Map<SessionId, SessionChannel>();
   private readonly statelessWatchers = new Map<WatcherId, { identities: readonly AuthId[]; onEvent: (event: WatchEvent) => void }>();
   private nextStatelessWatcher = -1;
-  private lastProposedZxid: Zxid;
-  private readonly epoch: number;
+  private readonly replicator: Replicator;
   private nextSessionId: number;
   /** Answers that must wait until a zxid is applied (failed writes, sync), in zxid order. */
   private readonly waiters: Waiter[] = [];
@@ -156,9 +154,12 @@ export class CairnNode implements ServerFacade {
     this.state = state;
     this.prep = new Prep(state.tree);
     this.expiry = new ExpiryQueue(settings.tickTimeMs);
-    // A new epoch at every start: zxids never repeat, even over a truncated unacknowledged tail.
-    this.epoch = zxidEpoch(state.lastZxid) + 1;
-    this.lastProposedZxid = makeZxid(this.epoch, 0);
+    this.replicator = new LocalReplicator(
+      persistence,
+      zxidEpoch(state.lastZxid) + 1,
+      (record) => this.onCommitted(record),
+      (error) => this.fatal(error),
+    );
     this.nextSessionId = initialSessionId(settings.serverId, Date.now());
     const now = Date.now();
     for (const [sessionId, info] of state.sessions) this.expiry.touch(sessionId, info.timeoutMs, now);
@@ -191,7 +192,7 @@ export class CairnNode implements ServerFacade {
       serverState: 'standalone',
       startedAtMs: this.startedAtMs,
       lastZxid: this.state.lastZxid,
-      lastProposedZxid: this.lastProposedZxid,
+      lastProposedZxid: this.replicator.lastProposedZxid,
       digest: tree.digest(),
       znodeCount: tree.size,
       ephemeralCount,
@@ -295,10 +296,10 @@ export class CairnNode implements ServerFacade {
 
   private closeSession(sessionId: SessionId, reason: 'closed' | 'expired'): Promise<void> {
     if (this.prep.isClosing(sessionId) || !this.state.sessions.has(sessionId)) return Promise.resolve();
+    const zxid = this.replicator.nextZxid();
+    if (zxid === null) return Promise.reject(keeperError('ConnectionLoss', undefined, 'this server cannot propose now'));
     this.expiry.remove(sessionId);
-    const zxid = this.lastProposedZxid + 1;
     const txn = this.prep.prepareCloseSession(sessionId, zxid);
-    this.lastProposedZxid = zxid;
     this.logger.debug({ sessionId: hex(sessionId), reason }, 'closing session');
     return this.propose(sessionId, 0, zxid, txn).then(() => this.onSessionClosed(sessionId, reason));
   }
@@ -368,14 +369,18 @@ export class CairnNode implements ServerFacade {
   private submitWrite(request: WriteRequest, origin: Origin): Promise<Answer> {
     this.stats.writes++;
     const { promise, settle } = origin.replies.reserve();
-    const zxid = this.lastProposedZxid + 1;
+    const zxid = this.replicator.nextZxid();
+    if (zxid === null) {
+      settle({ ok: false, error: keeperError('ConnectionLoss', undefined, 'this server cannot take writes now') });
+      return promise;
+    }
     let txn: Txn;
     try {
       txn = this.prep.prepare(request, this.prepContext(origin, zxid));
     } catch (error) {
       // Answer a refused write only once everything prepared before it is applied: the refusal
       // may rest on a pending change, which must be durable before anyone hears of it.
-      const barrier = this.lastProposedZxid;
+      const barrier = this.replicator.lastProposedZxid;
       if (error instanceof MultiFailure) {
         this.afterApplied(barrier, () => settle({ ok: true, value: { response: { op: 'multi', results: error.results }, zxid: this.state.lastZxid } }));
       } else {
@@ -384,7 +389,6 @@ export class CairnNode implements ServerFacade {
       }
       return promise;
     }
-    this.lastProposedZxid = zxid;
     // Settled as the txn is applied, not a microtask later: when one fsync makes many txns
     // durable they are applied back to back, and a read of this session queued behind this
     // write must run before the session's later writes are applied (FIFO, not just
@@ -412,7 +416,7 @@ export class CairnNode implements ServerFacade {
       case 'sync': {
         validatePath(request.path);
         const path = request.path;
-        this.afterApplied(this.lastProposedZxid, () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.state.lastZxid } }));
+        this.afterApplied(this.replicator.lastProposedZxid, () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.state.lastZxid } }));
         return null;
       }
       case 'addWatch': {
@@ -478,8 +482,8 @@ export class CairnNode implements ServerFacade {
   // Propose → durable → apply
 
   private proposeAndWait(sessionId: SessionId, cxid: number, txn: Txn): Promise<Response | undefined> {
-    const zxid = this.lastProposedZxid + 1;
-    this.lastProposedZxid = zxid;
+    const zxid = this.replicator.nextZxid();
+    if (zxid === null) return Promise.reject(keeperError('ConnectionLoss', undefined, 'this server cannot take writes now'));
     return this.propose(sessionId, cxid, zxid, txn);
   }
 
@@ -498,14 +502,11 @@ export class CairnNode implements ServerFacade {
         if (result.ok) resolve(result.value);
         else reject(result.error);
       });
-      this.persistence.append(zxid, encodeTxnRecord(record)).then(
-        () => this.onDurable(record),
-        (error) => this.fatal(error),
-      );
+      this.replicator.propose(record);
     });
   }
 
-  private onDurable(record: TxnRecord): void {
+  private onCommitted(record: TxnRecord): void {
     const zxid = record.header.zxid;
     assert(zxid === this.state.lastZxid + 1 || zxidEpoch(zxid) > zxidEpoch(this.state.lastZxid), `txn ${hex(zxid)} applies right after ${hex(this.state.lastZxid)}`);
     const result = this.state.apply(record);
@@ -563,10 +564,10 @@ export class CairnNode implements ServerFacade {
     if (this.stopping) return;
     const candidates = reapCandidates(this.state.tree, Date.now());
     for (const path of candidates) {
-      const zxid = this.lastProposedZxid + 1;
+      const zxid = this.replicator.nextZxid();
+      if (zxid === null) return; // not ours to reap now: the leader does it
       const txn = this.prep.prepareDeleteContainer(path, zxid);
       if (txn === null) continue;
-      this.lastProposedZxid = zxid;
       this.propose(0, 0, zxid, txn).catch((error) => this.fatal(error));
     }
   }
