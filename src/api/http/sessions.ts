@@ -65,8 +65,18 @@ export class HttpSessions {
     } else {
       let pending = this.resuming.get(sessionId);
       if (pending === undefined) {
-        if (this.entries.size + this.resuming.size >= this.limit) throw keeperError('Throttled', undefined, `this server holds ${this.limit} HTTP sessions already`);
-        pending = this.connect({ sessionId, password, timeoutMs: 1, transportIds: identities }).finally(() => this.resuming.delete(sessionId));
+        // Connect first, so that a wrong id or password is SessionExpired even when the registry
+        // is full; a resume past the bound is let go at once.
+        pending = this.connect({ sessionId, password, timeoutMs: 1, transportIds: identities })
+          .then((resumed) => {
+            if (this.entries.size > this.limit) {
+              this.entries.delete(sessionId);
+              resumed.handle.detach();
+              throw keeperError('Throttled', undefined, `this server holds ${this.limit} HTTP sessions already`);
+            }
+            return resumed;
+          })
+          .finally(() => this.resuming.delete(sessionId));
         this.resuming.set(sessionId, pending);
       }
       entry = await pending;
