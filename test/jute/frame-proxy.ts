@@ -16,6 +16,8 @@ export interface FrameProxy {
   frames: RecordedFrame[];
   /** Cuts every open connection (clients then reconnect, e.g. with setWatches). */
   dropConnections(): void;
+  /** While blocked, the proxy cuts open connections and refuses new ones (a partition). */
+  setBlocked(blocked: boolean): void;
   close(): Promise<void>;
 }
 
@@ -45,7 +47,12 @@ export async function startFrameProxy(targetPort: number, targetHost = '127.0.0.
   const frames: RecordedFrame[] = [];
   const sockets = new Set<Socket>();
   let connections = 0;
+  let blocked = false;
   const server: Server = createServer((client) => {
+    if (blocked) {
+      client.destroy();
+      return;
+    }
     const connection = connections++;
     const upstream = connect({ port: targetPort, host: targetHost });
     sockets.add(client);
@@ -79,6 +86,10 @@ export async function startFrameProxy(targetPort: number, targetHost = '127.0.0.
     frames,
     dropConnections: () => {
       for (const socket of sockets) socket.destroy();
+    },
+    setBlocked: (value) => {
+      blocked = value;
+      if (value) for (const socket of sockets) socket.destroy();
     },
     close: () =>
       new Promise<void>((resolve) => {

@@ -98,10 +98,12 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
     asking: entry.connection === asking,
   });
 
+  let boundPort = config.clientPort;
   const fourLetterContext = (asking: JuteConnection): FourLetterWordContext => ({
     whitelist: config.fourLetterWordWhitelist,
     node: options.node,
-    config,
+    // conf shows the port clients reach, also when the configuration asked for any free one.
+    config: { ...config, clientPort: boundPort },
     stats,
     connections: () => [...tracked.values()].map((entry) => view(entry, asking)),
     resetConnectionStats: () => {
@@ -163,6 +165,7 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
   });
   const address = server.address();
   assert(address !== null && typeof address !== 'string', 'the client port has a TCP address');
+  boundPort = address.port;
 
   return {
     port: address.port,
