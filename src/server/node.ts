@@ -4,7 +4,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { authenticate, checkACL, type AuthId } from '../core/acl.js';
-import { assert, isKeeperError, keeperError, KeeperError } from '../core/errors.js';
+import { assert, ERRORS, isKeeperError, keeperError, KeeperError, type ErrorName } from '../core/errors.js';
 import { parentOf, validatePath } from '../core/path.js';
 import { MultiFailure, Prep, type PrepContext } from '../core/prep.js';
 import { applySetWatches, executeRead } from '../core/read.js';
@@ -33,7 +33,9 @@ import {
 import type { ConnectOptions, ServerFacade, SessionHandle, SessionSink, Unsubscribe } from './facade.js';
 import { OrderedReplies, type Settle } from './ordered-replies.js';
 import type { Persistence } from './persistence.js';
-import { LocalReplicator, type Replicator } from './replicator.js';
+import { LocalReplicator, type ReplicationListener, type ReplicationRole, type Replicator } from './replicator.js';
+import { requestKey, type ForwardedMessage, type ForwardReply } from './forwarding.js';
+import type { ServerId } from '../zab/types.js';
 
 export interface NodeSettings {
   serverId: number;
@@ -124,11 +126,12 @@ interface Waiter {
   run: () => void;
 }
 
-export class CairnNode implements ServerFacade {
-  readonly state: ReplicatedState;
+export class CairnNode implements ServerFacade, ReplicationListener {
+  /** Replaced wholesale when a leader's snapshot is installed or the state is rebuilt. */
+  state: ReplicatedState;
   readonly watches = new WatchManager();
-  private readonly prep: Prep;
-  private readonly expiry: ExpiryQueue<SessionId>;
+  private prep: Prep;
+  private expiry: ExpiryQueue<SessionId>;
   private readonly channels = new Map<SessionId, SessionChannel>();
   private readonly statelessWatchers = new Map<WatcherId, { identities: readonly AuthId[]; onEvent: (event: WatchEvent) => void }>();
   private nextStatelessWatcher = -1;
@@ -138,6 +141,13 @@ export class CairnNode implements ServerFacade {
   private readonly waiters: Waiter[] = [];
   /** Proposals whose records are being made durable, in zxid order. */
   private readonly inFlight = new Map<Zxid, (result: Settle<Response | undefined>) => void>();
+  /** Writes forwarded to the leader, by session and cxid, answered when their txn is applied. */
+  private readonly forwardedWrites = new Map<string, (result: Settle<Response | undefined>) => void>();
+  /** Why a session this server asked to close is closing (others closed by expiry). */
+  private readonly closingReasons = new Map<SessionId, 'closed' | 'expired'>();
+  /** Sessions heard from since the last touch sent to the leader. */
+  private readonly touchedSessions = new Map<SessionId, number>();
+  private nextCxidCounter = 0;
   private txnsSinceSnapshot = 0;
   private snapshotting: Promise<void> | null = null;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -150,23 +160,21 @@ export class CairnNode implements ServerFacade {
     private readonly persistence: Persistence,
     private readonly settings: NodeSettings,
     private readonly logger: Logger,
+    makeReplicator?: (listener: ReplicationListener) => Replicator,
   ) {
     this.state = state;
     this.prep = new Prep(state.tree);
     this.expiry = new ExpiryQueue(settings.tickTimeMs);
-    this.replicator = new LocalReplicator(
-      persistence,
-      zxidEpoch(state.lastZxid) + 1,
-      (record) => this.onCommitted(record),
-      (error) => this.fatal(error),
-    );
+    this.replicator = makeReplicator?.(this) ?? new LocalReplicator(persistence, zxidEpoch(state.lastZxid) + 1, this);
     this.nextSessionId = initialSessionId(settings.serverId, Date.now());
     const now = Date.now();
     for (const [sessionId, info] of state.sessions) this.expiry.touch(sessionId, info.timeoutMs, now);
   }
 
-  start(): void {
+  async start(): Promise<void> {
+    await this.replicator.start();
     this.timers.push(setInterval(() => this.expireSessions(), Math.max(10, Math.floor(this.settings.tickTimeMs / 2))));
+    this.timers.push(setInterval(() => this.sendTouches(), Math.max(10, Math.floor(this.settings.tickTimeMs / 2))));
     this.timers.push(setInterval(() => this.reap(), this.settings.containerCheckIntervalMs));
     for (const timer of this.timers) timer.unref();
   }
@@ -189,7 +197,7 @@ export class CairnNode implements ServerFacade {
     let ephemeralCount = 0;
     for (const sessionId of tree.sessionsWithEphemerals()) ephemeralCount += tree.ephemeralsOf(sessionId).size;
     return {
-      serverState: 'standalone',
+      serverState: this.replicator.role,
       startedAtMs: this.startedAtMs,
       lastZxid: this.state.lastZxid,
       lastProposedZxid: this.replicator.lastProposedZxid,
@@ -241,7 +249,8 @@ export class CairnNode implements ServerFacade {
     const timeoutMs = this.negotiateTimeout(options.timeoutMs);
     const sessionId = this.allocateSessionId();
     const password = randomBytes(16);
-    await this.proposeAndWait(sessionId, 0, { type: 'createSession', timeoutMs, password });
+    if (this.replicator.preparesWrites) await this.proposeAndWait(sessionId, 0, { type: 'createSession', timeoutMs, password });
+    else await this.forwardAndWait({ kind: 'createSession', sessionId, cxid: this.nextCxid(), timeoutMs, password });
     const channel = new SessionChannel(this, sessionId, password, timeoutMs, sink, options.transportIds, this.settings.sessionOutstandingLimit);
     this.channels.set(sessionId, channel);
     this.expiry.touch(sessionId, timeoutMs, Date.now());
@@ -275,7 +284,18 @@ export class CairnNode implements ServerFacade {
   }
 
   touch(channel: SessionChannel): void {
-    if (!channel.ended && this.expiry.has(channel.sessionId)) this.expiry.touch(channel.sessionId, channel.timeoutMs, Date.now());
+    if (channel.ended) return;
+    if (this.replicator.preparesWrites) {
+      if (this.expiry.has(channel.sessionId)) this.expiry.touch(channel.sessionId, channel.timeoutMs, Date.now());
+    } else {
+      // Only the leader expires sessions: it hears of ours with the next touch.
+      this.touchedSessions.set(channel.sessionId, channel.timeoutMs);
+    }
+  }
+
+  private sendTouches(): void {
+    if (this.touchedSessions.size === 0 || this.replicator.preparesWrites) return;
+    if (this.replicator.forward({ kind: 'touch', sessions: [...this.touchedSessions] })) this.touchedSessions.clear();
   }
 
   detach(channel: SessionChannel): void {
@@ -295,13 +315,27 @@ export class CairnNode implements ServerFacade {
   }
 
   private closeSession(sessionId: SessionId, reason: 'closed' | 'expired'): Promise<void> {
-    if (this.prep.isClosing(sessionId) || !this.state.sessions.has(sessionId)) return Promise.resolve();
+    if (this.prep.isClosing(sessionId) || this.closingReasons.has(sessionId) || !this.state.sessions.has(sessionId)) return Promise.resolve();
+    this.closingReasons.set(sessionId, reason);
+    this.logger.debug({ sessionId: hex(sessionId), reason }, 'closing session');
+    if (!this.replicator.preparesWrites) {
+      return this.forwardAndWait({ kind: 'closeSession', sessionId, cxid: this.nextCxid() }).then(
+        () => undefined,
+        (error) => {
+          this.closingReasons.delete(sessionId);
+          throw error;
+        },
+      );
+    }
     const zxid = this.replicator.nextZxid();
-    if (zxid === null) return Promise.reject(keeperError('ConnectionLoss', undefined, 'this server cannot propose now'));
+    if (zxid === null) {
+      this.closingReasons.delete(sessionId);
+      return Promise.reject(keeperError('ConnectionLoss', undefined, 'this server cannot propose now'));
+    }
     this.expiry.remove(sessionId);
     const txn = this.prep.prepareCloseSession(sessionId, zxid);
-    this.logger.debug({ sessionId: hex(sessionId), reason }, 'closing session');
-    return this.propose(sessionId, 0, zxid, txn).then(() => this.onSessionClosed(sessionId, reason));
+    // The session's channel ends as the closeSession txn is applied (onCommitted).
+    return this.propose(sessionId, 0, zxid, txn).then(() => undefined);
   }
 
   private onSessionClosed(sessionId: SessionId, reason: 'closed' | 'expired'): void {
@@ -317,9 +351,10 @@ export class CairnNode implements ServerFacade {
   }
 
   private expireSessions(): void {
+    if (!this.replicator.preparesWrites) return;
     for (const sessionId of this.expiry.expire(Date.now())) {
       this.logger.info({ sessionId: hex(sessionId) }, 'session expired');
-      this.closeSession(sessionId, 'expired').catch((error) => this.fatal(error));
+      this.closeSession(sessionId, 'expired').catch((error) => this.logger.warn({ err: error, sessionId: hex(sessionId) }, 'could not expire the session now'));
     }
   }
 
@@ -369,6 +404,10 @@ export class CairnNode implements ServerFacade {
   private submitWrite(request: WriteRequest, origin: Origin): Promise<Answer> {
     this.stats.writes++;
     const { promise, settle } = origin.replies.reserve();
+    if (!this.replicator.preparesWrites) {
+      this.forwardWrite(request, origin, settle);
+      return promise;
+    }
     const zxid = this.replicator.nextZxid();
     if (zxid === null) {
       settle({ ok: false, error: keeperError('ConnectionLoss', undefined, 'this server cannot take writes now') });
@@ -399,7 +438,36 @@ export class CairnNode implements ServerFacade {
     return promise;
   }
 
-  private prepContext(origin: Origin, zxid: Zxid): PrepContext {
+  /** A learner's write goes to the leader; its answer comes with the txn, or as a reply. */
+  private forwardWrite(request: WriteRequest, origin: Origin, settle: (result: Settle<Answer>) => void): void {
+    const cxid = this.nextCxid();
+    const key = requestKey(origin.sessionId, cxid);
+    this.forwardedWrites.set(key, (result) => settle(result.ok ? { ok: true, value: { response: result.value!, zxid: this.state.lastZxid } } : { ok: false, error: result.error }));
+    const sent = this.replicator.forward({ kind: 'request', sessionId: origin.sessionId, cxid, identities: [...origin.identities], request });
+    if (!sent) {
+      this.forwardedWrites.delete(key);
+      settle({ ok: false, error: keeperError('ConnectionLoss', undefined, 'this server has no leader now') });
+    }
+  }
+
+  private forwardAndWait(message: Extract<ForwardedMessage, { cxid: number }>): Promise<Response | undefined> {
+    return new Promise((resolve, reject) => {
+      const key = requestKey(message.sessionId, message.cxid);
+      this.forwardedWrites.set(key, (result) => (result.ok ? resolve(result.value) : reject(result.error)));
+      if (!this.replicator.forward(message)) {
+        this.forwardedWrites.delete(key);
+        reject(keeperError('ConnectionLoss', undefined, 'this server has no leader now'));
+      }
+    });
+  }
+
+  /** Unique per server (the server id in the top bits), so (session, cxid) names one request. */
+  private nextCxid(): number {
+    this.nextCxidCounter = (this.nextCxidCounter + 1) & 0x7f_ffff;
+    return (this.settings.serverId << 23) | this.nextCxidCounter;
+  }
+
+  private prepContext(origin: Pick<Origin, 'sessionId' | 'identities'>, zxid: Zxid): PrepContext {
     return {
       sessionId: origin.sessionId,
       identities: origin.identities,
@@ -416,7 +484,9 @@ export class CairnNode implements ServerFacade {
       case 'sync': {
         validatePath(request.path);
         const path = request.path;
-        this.afterApplied(this.replicator.lastProposedZxid, () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.state.lastZxid } }));
+        const done = () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.state.lastZxid } });
+        if (this.replicator.preparesWrites) this.afterApplied(this.replicator.lastProposedZxid, done);
+        else if (!this.replicator.sync(done)) throw keeperError('ConnectionLoss', path, 'this server has no leader now');
         return null;
       }
       case 'addWatch': {
@@ -506,7 +576,7 @@ export class CairnNode implements ServerFacade {
     });
   }
 
-  private onCommitted(record: TxnRecord): void {
+  onCommitted(record: TxnRecord): void {
     const zxid = record.header.zxid;
     assert(zxid === this.state.lastZxid + 1 || zxidEpoch(zxid) > zxidEpoch(this.state.lastZxid), `txn ${hex(zxid)} applies right after ${hex(this.state.lastZxid)}`);
     const result = this.state.apply(record);
@@ -520,6 +590,18 @@ export class CairnNode implements ServerFacade {
     const answer = this.inFlight.get(zxid);
     this.inFlight.delete(zxid);
     answer?.({ ok: true, value: result.response });
+    const key = requestKey(record.header.sessionId, record.header.cxid);
+    const forwarded = this.forwardedWrites.get(key);
+    if (forwarded !== undefined) {
+      this.forwardedWrites.delete(key);
+      forwarded({ ok: true, value: result.response });
+    }
+    if (record.txn.type === 'closeSession') {
+      const reason = this.closingReasons.get(record.header.sessionId) ?? 'expired';
+      this.closingReasons.delete(record.header.sessionId);
+      this.expiry.remove(record.header.sessionId);
+      this.onSessionClosed(record.header.sessionId, reason);
+    }
     this.releaseWaiters();
     if (++this.txnsSinceSnapshot >= this.settings.snapCount) this.startSnapshot();
   }
@@ -568,7 +650,7 @@ export class CairnNode implements ServerFacade {
       if (zxid === null) return; // not ours to reap now: the leader does it
       const txn = this.prep.prepareDeleteContainer(path, zxid);
       if (txn === null) continue;
-      this.propose(0, 0, zxid, txn).catch((error) => this.fatal(error));
+      this.propose(0, 0, zxid, txn).catch((error) => this.logger.warn({ err: error, path }, 'could not reap the node now'));
     }
   }
 
@@ -609,6 +691,98 @@ export class CairnNode implements ServerFacade {
     await this.persistence.close();
   }
 
+  // ------------------------------------------------------------------------------------------
+  // What the replicator tells us
+
+  onForwarded(from: ServerId, message: ForwardedMessage): void {
+    switch (message.kind) {
+      case 'touch':
+        for (const [sessionId, timeoutMs] of message.sessions) if (this.expiry.has(sessionId)) this.expiry.touch(sessionId, timeoutMs, Date.now());
+        return;
+      case 'createSession':
+        this.proposeForwarded(from, message, () => ({ type: 'createSession', timeoutMs: this.negotiateTimeout(message.timeoutMs), password: message.password }));
+        return;
+      case 'closeSession':
+        if (!this.state.sessions.has(message.sessionId) || this.prep.isClosing(message.sessionId)) {
+          this.replicator.reply(from, { sessionId: message.sessionId, cxid: message.cxid, error: errorOf(keeperError('SessionExpired')) });
+          return;
+        }
+        this.proposeForwarded(from, message, (zxid) => {
+          this.expiry.remove(message.sessionId);
+          return this.prep.prepareCloseSession(message.sessionId, zxid);
+        });
+        return;
+      case 'request':
+        this.proposeForwarded(from, message, (zxid) =>
+          this.prep.prepare(message.request, this.prepContext({ sessionId: message.sessionId, identities: message.identities }, zxid)),
+        );
+        return;
+    }
+  }
+
+  /** Leader: prepares a learner's write; a refusal goes back as a reply after earlier commits. */
+  private proposeForwarded(from: ServerId, message: { sessionId: SessionId; cxid: number }, prepare: (zxid: Zxid) => Txn): void {
+    const zxid = this.replicator.nextZxid();
+    if (zxid === null) {
+      this.replicator.reply(from, { sessionId: message.sessionId, cxid: message.cxid, error: errorOf(keeperError('ConnectionLoss')) });
+      return;
+    }
+    let txn: Txn;
+    try {
+      txn = prepare(zxid);
+    } catch (error) {
+      if (error instanceof MultiFailure) this.replicator.reply(from, { sessionId: message.sessionId, cxid: message.cxid, multiResults: error.results });
+      else this.replicator.reply(from, { sessionId: message.sessionId, cxid: message.cxid, error: errorOf(asKeeperError(error, this.logger)) });
+      return;
+    }
+    if (txn.type === 'createSession') this.expiry.touch(message.sessionId, txn.timeoutMs, Date.now());
+    this.propose(message.sessionId, message.cxid, zxid, txn).catch(() => undefined);
+  }
+
+  onForwardReply(reply: ForwardReply): void {
+    const key = requestKey(reply.sessionId, reply.cxid);
+    const pending = this.forwardedWrites.get(key);
+    if (pending === undefined) return;
+    this.forwardedWrites.delete(key);
+    if ('multiResults' in reply) pending({ ok: true, value: { op: 'multi', results: reply.multiResults } });
+    else pending({ ok: false, error: keeperErrorFromReply(reply.error) });
+  }
+
+  onRoleChanged(role: ReplicationRole, serving: boolean): void {
+    this.logger.info({ role, serving }, 'replication role changed');
+    if (role === 'leader' && serving) {
+      // A new leader: nothing is pending, and every session gets a full timeout from now.
+      this.prep = new Prep(this.state.tree);
+      this.expiry = new ExpiryQueue(this.settings.tickTimeMs);
+      const now = Date.now();
+      for (const [sessionId, info] of this.state.sessions) this.expiry.touch(sessionId, info.timeoutMs, now);
+      return;
+    }
+    this.prep.reset();
+    if (serving) return;
+    // The leader is gone: what was proposed or forwarded has an unknown outcome.
+    const lost = keeperError('ConnectionLoss', undefined, 'the server lost its leader');
+    for (const settle of this.forwardedWrites.values()) settle({ ok: false, error: lost });
+    this.forwardedWrites.clear();
+    for (const settle of this.inFlight.values()) settle({ ok: false, error: lost });
+    this.inFlight.clear();
+    this.closingReasons.clear();
+  }
+
+  currentState(): ReplicatedState {
+    return this.state;
+  }
+
+  replaceState(state: ReplicatedState): void {
+    this.state = state;
+    this.prep = new Prep(state.tree);
+    this.releaseWaiters();
+  }
+
+  onFailure(error: unknown): void {
+    this.fatal(error);
+  }
+
   private fatal(error: unknown): never {
     // A failed fsync or a broken invariant: continuing could acknowledge what is not durable.
     this.logger.fatal({ err: error }, 'fatal storage or invariant failure; stopping');
@@ -627,6 +801,15 @@ function asKeeperError(error: unknown, logger: Logger): KeeperError {
   if (isKeeperError(error)) return error;
   logger.error({ err: error }, 'unexpected error while serving a request');
   return keeperError('SystemError', undefined, 'unexpected server error');
+}
+
+function errorOf(error: KeeperError): { code: number; name: string; message: string; path?: string } {
+  return error.path === undefined ? { code: error.code, name: error.codeName, message: error.message } : { code: error.code, name: error.codeName, message: error.message, path: error.path };
+}
+
+function keeperErrorFromReply(error: { name: string; message: string; path?: string }): KeeperError {
+  const name = (error.name in ERRORS ? error.name : 'SystemError') as ErrorName;
+  return keeperError(name, error.path, error.message);
 }
 
 function samePassword(expected: Uint8Array, given: Uint8Array): boolean {

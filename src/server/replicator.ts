@@ -1,33 +1,64 @@
 // How a node's proposals become committed txns. A standalone server makes each record durable in
-// its own log and commits it (LocalReplicator); an ensemble member will hand it to ZAB instead.
-// The request pipeline in node.ts sees only this interface.
+// its own log and commits it (LocalReplicator); an ensemble member hands it to ZAB
+// (ZabReplicator). The request pipeline in node.ts sees only this interface.
 
 import { encodeTxnRecord } from '../core/codec.js';
 import { assert } from '../core/errors.js';
+import type { ReplicatedState } from '../core/state.js';
 import { makeZxid, type TxnRecord, type Zxid } from '../core/types.js';
+import type { ServerId } from '../zab/types.js';
+import type { ForwardedMessage, ForwardReply } from './forwarding.js';
 import type { Persistence } from './persistence.js';
+
+export type ReplicationRole = 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
 
 export interface Replicator {
   /** The zxid of the last proposal (the barrier a refused write or a sync waits for). */
   readonly lastProposedZxid: Zxid;
+  /** True when this server prepares writes itself: standalone, or the serving leader. */
+  readonly preparesWrites: boolean;
+  readonly role: ReplicationRole;
   /** The zxid the next proposal must carry; null when this server cannot propose now. */
   nextZxid(): Zxid | null;
   /** Proposes a record carrying nextZxid(); it comes back through `onCommitted` once committed. */
   propose(record: TxnRecord): void;
+  /** Learner: hands a message to the leader; false when no leader serves us. */
+  forward(message: ForwardedMessage): boolean;
+  /** Leader: answers a learner's write that made no txn, once every earlier proposal is committed. */
+  reply(to: ServerId, reply: ForwardReply): void;
+  /** Learner: `done` runs once everything the leader had proposed before now is applied here. */
+  sync(done: () => void): boolean;
+  start(): Promise<void>;
+  stop(): Promise<void>;
 }
 
-export type CommitListener = (record: TxnRecord) => void;
+/** What a replicator tells the node it serves. */
+export interface ReplicationListener {
+  onCommitted(record: TxnRecord): void;
+  /** Leader: a learner forwarded a message. */
+  onForwarded(from: ServerId, message: ForwardedMessage): void;
+  /** Learner: the leader answered a forwarded write that made no txn. */
+  onForwardReply(reply: ForwardReply): void;
+  /** The role changed (e.g. the leader was lost, or this server now leads). */
+  onRoleChanged(role: ReplicationRole, serving: boolean): void;
+  /** The state as applied now (a leader streams it to a learner too far behind). */
+  currentState(): ReplicatedState;
+  /** A snapshot from the leader, or a rebuild after a truncation, replaces the state. */
+  replaceState(state: ReplicatedState): void;
+  onFailure(error: unknown): void;
+}
 
 /** Standalone: a record is committed once it is fsynced in the local log. */
 export class LocalReplicator implements Replicator {
   lastProposedZxid: Zxid;
+  readonly preparesWrites = true;
+  readonly role = 'standalone' as const;
 
   constructor(
     private readonly persistence: Persistence,
     /** A new epoch at every start: zxids never repeat, even over a truncated unacknowledged tail. */
     epoch: number,
-    private readonly onCommitted: CommitListener,
-    private readonly onFailure: (error: unknown) => void,
+    private readonly listener: Pick<ReplicationListener, 'onCommitted' | 'onFailure'>,
   ) {
     this.lastProposedZxid = makeZxid(epoch, 0);
   }
@@ -42,8 +73,24 @@ export class LocalReplicator implements Replicator {
     this.lastProposedZxid = zxid;
     // Appends resolve in order (one group commit after another), so commits come in zxid order.
     this.persistence.append(zxid, encodeTxnRecord(record)).then(
-      () => this.onCommitted(record),
-      (error) => this.onFailure(error),
+      () => this.listener.onCommitted(record),
+      (error) => this.listener.onFailure(error),
     );
   }
+
+  forward(): boolean {
+    return false;
+  }
+
+  reply(): void {
+    assert(false, 'a standalone server has no learners to answer');
+  }
+
+  sync(): boolean {
+    return false;
+  }
+
+  async start(): Promise<void> {}
+
+  async stop(): Promise<void> {}
 }

@@ -52,7 +52,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     },
     logger,
   );
-  node.start();
+  await node.start();
   // Every transport's requests are counted and timed the same way, for /metrics.
   const meter = new RequestMeter();
   const grpc = await startGrpcServer({
