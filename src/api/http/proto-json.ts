@@ -47,8 +47,28 @@ export function decodeClientMessage(frame: Buffer, subprotocol: Subprotocol): Cl
   return client.toObject(message, LOADER_SHAPE) as ClientMessage__Output;
 }
 
+/**
+ * The last watch event encoded: the server hands one change to every watcher in a row, so with
+ * thousands of watchers one encoding serves them all.
+ */
+let lastEvent: { key: string; frame: string | Uint8Array } | undefined;
+
 /** A message the session stream writes → a frame for the client. */
 export function encodeServerMessage(message: ServerMessage, subprotocol: Subprotocol): string | Uint8Array {
+  const event = message.event;
+  if (event !== undefined && event !== null && Object.keys(message).length === 1) {
+    const key = `${subprotocol}|${String(event.type)}|${String(event.state)}|${String(event.zxid)}|${event.path ?? ''}`;
+    if (lastEvent?.key !== key) {
+      const frame = encodeUncached(message, subprotocol);
+      // As bytes, so that each socket does not convert the same text again.
+      lastEvent = { key, frame: typeof frame === 'string' ? Buffer.from(frame, 'utf8') : frame };
+    }
+    return lastEvent.frame;
+  }
+  return encodeUncached(message, subprotocol);
+}
+
+function encodeUncached(message: ServerMessage, subprotocol: Subprotocol): string | Uint8Array {
   const { server } = load();
   const typed = server.fromObject(message as Record<string, unknown>);
   if (subprotocol === PROTO_SUBPROTOCOL) return server.encode(typed).finish();
