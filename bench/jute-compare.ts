@@ -131,7 +131,11 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   process.stdout.write(`clients=${options.clients} in-flight per client=${options.inFlight} payload=${options.bytes} B, ${options.seconds} s per phase\n`);
   const zookeeper = await startZooKeeper({ config: { forceSync: 'yes' } });
-  const cairn = await startCairn();
+  // Stop the ZooKeeper this run started even when Cairn fails to start.
+  const cairn = await startCairn().catch(async (error: unknown) => {
+    await zookeeper.stop();
+    throw error;
+  });
   try {
     const rows: Record<string, Record<string, PhaseResult>> = {};
     rows.zookeeper = await measure('ZooKeeper 3.8.0', `127.0.0.1:${zookeeper.port}`, options);
