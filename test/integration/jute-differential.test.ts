@@ -15,7 +15,12 @@ describe.skipIf(!zookeeperInstalled())('the same client sessions against ZooKeep
   let cairn: ServerProcess;
 
   beforeAll(async () => {
-    [zookeeper, cairn] = await Promise.all([startZooKeeper({ config: SERVER_CONFIG }), startServerProcess({ config: SERVER_CONFIG })]);
+    // Started together; whichever started is kept for afterAll even if the other failed.
+    const [zookeeperStart, cairnStart] = await Promise.allSettled([startZooKeeper({ config: SERVER_CONFIG }), startServerProcess({ config: SERVER_CONFIG })]);
+    if (zookeeperStart.status === 'fulfilled') zookeeper = zookeeperStart.value;
+    if (cairnStart.status === 'fulfilled') cairn = cairnStart.value;
+    if (zookeeperStart.status === 'rejected') throw zookeeperStart.reason;
+    if (cairnStart.status === 'rejected') throw cairnStart.reason;
   });
 
   afterAll(async () => {
