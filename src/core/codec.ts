@@ -115,6 +115,7 @@ export class Writer {
   /** Length-prefixed bytes; null is kept distinct from empty. */
   bytes(value: Data): this {
     if (value === null) return this.i32(NULL_LENGTH);
+    assert(value instanceof Uint8Array, 'a bytes field holds a Uint8Array');
     this.i32(value.length);
     this.reserve(value.length);
     this.buffer.set(value, this.position);

@@ -575,10 +575,8 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
     autopurgeSnapRetainCount = 3;
   }
 
+  // server.N lines make this server an ensemble member (with myid in dataDir).
   const servers = new Map(parsed.servers);
-  if (servers.size > 0) {
-    warnings.push(`server.N entries (${[...servers.keys()].join(', ')}) are kept but Cairn runs standalone for now`);
-  }
 
   const config: ServerConfig = {
     tickTimeMs,

@@ -22,8 +22,10 @@ export type ForwardReply =
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-function replacer(_key: string, value: unknown): unknown {
-  if (value instanceof Uint8Array) return { $bytes: Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('base64') };
+/** Binary fields as base64; reads the raw field, since a Buffer's toJSON runs before a replacer sees it. */
+function replacer(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  const raw = this[key];
+  if (raw instanceof Uint8Array) return { $bytes: Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64') };
   return value;
 }
 

@@ -486,7 +486,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
         const path = request.path;
         const done = () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.state.lastZxid } });
         if (this.replicator.preparesWrites) this.afterApplied(this.replicator.lastProposedZxid, done);
-        else if (!this.replicator.sync(done)) throw keeperError('ConnectionLoss', path, 'this server has no leader now');
+        else if (!this.replicator.sync(done, (error) => settle({ ok: false, error }))) throw keeperError('ConnectionLoss', path, 'this server has no leader now');
         return null;
       }
       case 'addWatch': {
@@ -688,6 +688,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
       channel.sink?.onSessionClosed('shutdown');
     }
     this.channels.clear();
+    await this.replicator.stop();
     await this.persistence.close();
   }
 

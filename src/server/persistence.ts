@@ -18,6 +18,12 @@ export interface Persistence {
   snapshot(state: ReplicatedState): Promise<void>;
   close(): Promise<void>;
   readonly log: TxnLog;
+  /** The storage directory (log, snapshots, epoch files). */
+  readonly dir: string;
+  /** Drops every logged txn after `zxid` (a leader's TRUNC). */
+  truncateAfter(zxid: number): Promise<void>;
+  /** Makes a leader's snapshot this server's durable starting point. */
+  installSnapshot(zxid: number, chunks: readonly Uint8Array[]): Promise<void>;
 }
 
 export interface PersistenceOptions {
@@ -36,34 +42,56 @@ export function storageDirectory(dataDir: string): string {
   return join(dataDir, 'cairn');
 }
 
-export async function openPersistence(options: PersistenceOptions): Promise<{ state: ReplicatedState; persistence: Persistence }> {
-  const dir = storageDirectory(options.dataDir);
-  await mkdir(dir, { recursive: true });
+export interface RecoveredState {
+  state: ReplicatedState;
+  /** The newest log entries (at most `historyLimit`), for ZAB to bring learners level by DIFF. */
+  history: { zxid: number; payload: Uint8Array }[];
+  /** The zxid just before `history[0]` (the snapshot's, or of the last record not kept). */
+  historyBase: number;
+}
+
+/** Rebuilds the state from the newest valid snapshot and the log after it. */
+export async function recoverState(dir: string, logger: Logger, historyLimit = 0): Promise<RecoveredState> {
   const recovered = await recover(dir);
-  for (const repair of recovered.repairs) options.logger.warn({ repair }, 'storage repaired during recovery');
+  for (const repair of recovered.repairs) logger.warn({ repair }, 'storage repaired during recovery');
   const state = new ReplicatedState();
   state.replaying = true;
   if (recovered.snapshot !== null) {
     for await (const chunk of recovered.snapshot.chunks()) loadChunk(state, chunk);
     state.lastZxid = recovered.snapshot.zxid;
   }
+  let historyBase = state.lastZxid;
+  const history: { zxid: number; payload: Uint8Array }[] = [];
   let replayed = 0;
   for await (const record of recovered.records) {
     const decoded = decodeTxnRecord(record.payload);
     assert(decoded.header.zxid === record.zxid, `log record ${record.zxid} holds txn ${decoded.header.zxid}`);
     state.apply(decoded);
     replayed++;
+    if (historyLimit > 0) {
+      history.push({ zxid: record.zxid, payload: record.payload });
+      if (history.length > historyLimit) historyBase = history.shift()!.zxid;
+    }
   }
   state.replaying = false;
   assert(state.lastZxid === Math.max(0, recovered.lastZxid), `recovered state ends at the log end (${state.lastZxid} vs ${recovered.lastZxid})`);
-  options.logger.debug({ snapshotZxid: recovered.snapshot?.zxid ?? null, replayed }, 'log replayed');
+  logger.debug({ snapshotZxid: recovered.snapshot?.zxid ?? null, replayed }, 'log replayed');
+  return { state, history, historyBase };
+}
+
+export async function openPersistence(
+  options: PersistenceOptions & { historyLimit?: number },
+): Promise<{ state: ReplicatedState; persistence: Persistence; history: RecoveredState['history']; historyBase: number }> {
+  const dir = storageDirectory(options.dataDir);
+  await mkdir(dir, { recursive: true });
+  const { state, history, historyBase } = await recoverState(dir, options.logger, options.historyLimit ?? 0);
   const log = await TxnLog.open(dir, { lastZxid: state.lastZxid, ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }) });
-  return { state, persistence: new FilePersistence(dir, log, options) };
+  return { state, persistence: new FilePersistence(dir, log, options), history, historyBase };
 }
 
 class FilePersistence implements Persistence {
   constructor(
-    private readonly dir: string,
+    readonly dir: string,
     readonly log: TxnLog,
     private readonly options: PersistenceOptions,
   ) {}
@@ -83,6 +111,16 @@ class FilePersistence implements Persistence {
 
   close(): Promise<void> {
     return this.log.close();
+  }
+
+  truncateAfter(zxid: number): Promise<void> {
+    return this.log.truncateAfter(zxid);
+  }
+
+  async installSnapshot(zxid: number, chunks: readonly Uint8Array[]): Promise<void> {
+    // Cut the log first: nothing after the snapshot may survive it, and appends follow from it.
+    await this.log.truncateAfter(zxid);
+    await writeSnapshot(this.dir, zxid, chunks);
   }
 }
 

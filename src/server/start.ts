@@ -8,7 +8,14 @@ import { RequestMeter } from '../api/http/request-meter.js';
 import { startJuteServer } from '../api/jute/server.js';
 import type { ServerConfig } from './config.js';
 import { CairnNode } from './node.js';
-import { openPersistence } from './persistence.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { zxidEpoch } from '../core/types.js';
+import { readEpochs } from '../storage/epochs.js';
+import { parseEnsemble, type Ensemble } from './ensemble-config.js';
+import { openPersistence, recoverState } from './persistence.js';
+import type { ReplicationListener } from './replicator.js';
+import { ZabReplicator } from './zab-replicator.js';
 
 export interface RunningServer {
   node: CairnNode;
@@ -26,20 +33,56 @@ const CAIRN_VERSION = '0.1.0';
 /** Unanswered requests one session may have before it is throttled (ZooKeeper has a global limit). */
 const SESSION_OUTSTANDING_LIMIT = 10_000;
 
+/** Committed txns a leader keeps in memory to bring a learner level by DIFF rather than SNAP. */
+const ZAB_HISTORY_LIMIT = 10_000;
+
+/** An ensemble member when the config has server.N lines; `myid` in dataDir says which one. */
+function readEnsemble(config: ServerConfig): Ensemble | null {
+  if (config.servers.size === 0) return null;
+  let myid: string;
+  try {
+    myid = readFileSync(join(config.dataDir, 'myid'), 'utf8');
+  } catch (error) {
+    throw new Error(`server.N lines are configured but ${join(config.dataDir, 'myid')} cannot be read: ${(error as Error).message}`);
+  }
+  return parseEnsemble(config.servers, myid);
+}
+
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const startedMs = Date.now();
-  const { state, persistence } = await openPersistence({
+  const ensemble = readEnsemble(config);
+  const { state, persistence, history, historyBase } = await openPersistence({
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     snapRetainCount: config.autopurgeSnapRetainCount,
     logger,
+    historyLimit: ensemble === null ? 0 : ZAB_HISTORY_LIMIT,
   });
+  let zab: ZabReplicator | null = null;
+  const makeReplicator =
+    ensemble === null
+      ? undefined
+      : (listener: ReplicationListener) =>
+          (zab = new ZabReplicator({
+            ensemble,
+            bindHost: ensemble.servers.get(ensemble.self)!.host,
+            tickTimeMs: config.tickTimeMs,
+            initLimit: config.initLimit,
+            syncLimit: config.syncLimit,
+            historyLimit: ZAB_HISTORY_LIMIT,
+            persistence,
+            hardState: readEpochs(persistence.dir, zxidEpoch(state.lastZxid)),
+            recovered: { history, historyBase, lastZxid: state.lastZxid },
+            reload: async () => (await recoverState(persistence.dir, logger)).state,
+            listener,
+            logger,
+          }));
   logger.info({ zxid: `0x${state.lastZxid.toString(16)}`, znodes: state.tree.size, sessions: state.sessions.size, recoveryMs: Date.now() - startedMs }, 'state recovered');
   const node = new CairnNode(
     state,
     persistence,
     {
-      serverId: 0,
+      serverId: ensemble?.self ?? 0,
       tickTimeMs: config.tickTimeMs,
       minSessionTimeoutMs: config.minSessionTimeoutMs,
       maxSessionTimeoutMs: config.maxSessionTimeoutMs,
@@ -51,6 +94,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       sessionOutstandingLimit: SESSION_OUTSTANDING_LIMIT,
     },
     logger,
+    makeReplicator,
   );
   await node.start();
   // Every transport's requests are counted and timed the same way, for /metrics.
@@ -74,7 +118,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   const httpPort = http.port;
   const jute = await startJuteServer({ facade: meter.wrap(node, 'jute'), node, config, logger });
-  logger.info({ clientPort: jute.port, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir }, 'cairn serving');
+  const peerPorts = zab === null ? {} : { serverId: ensemble!.self, ...(zab as ZabReplicator).ports };
+  logger.info({ clientPort: jute.port, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir, ...peerPorts }, 'cairn serving');
 
   let stopping: Promise<void> | null = null;
   const stop = () => {

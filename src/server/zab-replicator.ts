@@ -1,0 +1,332 @@
+// The driver of the pure ZAB peer in a real server: ticks from a timer, messages from the peer
+// transport, durability from the transaction log, epochs in their files, and the node's state
+// for snapshots. Each Ready is carried out in the order src/zab/types.ts documents:
+// epochs and truncation first, then log appends (reported back once fsynced), then commits
+// applied, then messages sent.
+
+import type { Logger } from 'pino';
+import { decodeTxnRecord, encodeTxnRecord } from '../core/codec.js';
+import { assert, isKeeperError, keeperError } from '../core/errors.js';
+import { loadChunk, serializeState } from '../core/snapshot.js';
+import { ReplicatedState } from '../core/state.js';
+import type { TxnRecord, Zxid } from '../core/types.js';
+import { writeEpochs } from '../storage/epochs.js';
+import { ZabPeer } from '../zab/peer.js';
+import type { HardState, PeerMessage, Ready, ServerId } from '../zab/types.js';
+import type { Ensemble } from './ensemble-config.js';
+import { decodeForwarded, decodeForwardReply, encodeForwarded, type ForwardedMessage, type ForwardReply } from './forwarding.js';
+import { PeerTransport, type PeerAddress } from './peer-transport.js';
+import type { Persistence, RecoveredState } from './persistence.js';
+import type { ReplicationListener, ReplicationRole, Replicator } from './replicator.js';
+
+export interface ZabReplicatorOptions {
+  ensemble: Ensemble;
+  /** The host this server's quorum and election ports bind to. */
+  bindHost: string;
+  tickTimeMs: number;
+  initLimit: number;
+  syncLimit: number;
+  historyLimit: number;
+  persistence: Persistence;
+  hardState: HardState;
+  recovered: Pick<RecoveredState, 'history' | 'historyBase'> & { lastZxid: Zxid };
+  /** Rebuilds the state from disk (after a truncation below what was applied). */
+  reload: () => Promise<ReplicatedState>;
+  listener: ReplicationListener;
+  logger: Logger;
+}
+
+/** Nodes per snapshot chunk streamed to a learner. */
+const SNAPSHOT_NODES_PER_CHUNK = 4096;
+
+export class ZabReplicator implements Replicator {
+  private readonly zab: ZabPeer;
+  private readonly transport: PeerTransport;
+  private readonly listener: ReplicationListener;
+  private readonly logger: Logger;
+  private tickTimer: NodeJS.Timeout | null = null;
+  private drainScheduled = false;
+  /** While the state is being replaced (a truncation below what was applied), inputs wait. */
+  private busy: Promise<void> | null = null;
+  private readonly waitingInputs: (() => void)[] = [];
+  private readonly syncWaiters = new Map<number, { done: () => void; fail: (error: unknown) => void }>();
+  private nextSyncId = 1;
+  private reportedRole: ReplicationRole | null = null;
+  private reportedServing = false;
+  private stopped = false;
+
+  constructor(private readonly options: ZabReplicatorOptions) {
+    this.listener = options.listener;
+    this.logger = options.logger.child({ component: 'zab', self: options.ensemble.self });
+    const { ensemble, recovered } = options;
+    this.zab = new ZabPeer(
+      { self: ensemble.self, membership: ensemble.membership, initLimit: options.initLimit, syncLimit: options.syncLimit, historyLimit: options.historyLimit },
+      { hardState: options.hardState, lastZxid: recovered.lastZxid, history: recovered.history, historyBase: recovered.historyBase },
+    );
+    const peers = new Map<ServerId, PeerAddress>();
+    for (const server of ensemble.servers.values()) {
+      const host = server.id === ensemble.self ? options.bindHost : server.host;
+      peers.set(server.id, { host, quorumPort: server.quorumPort, electionPort: server.electionPort });
+    }
+    this.transport = new PeerTransport({
+      self: ensemble.self,
+      peers,
+      logger: options.logger,
+      onMessage: (from, message) => this.input(() => this.zab.receive(from, message)),
+      onDisconnected: (peer) => this.input(() => this.zab.disconnected(peer)),
+      onSnapshot: (from, zxid, chunks) => this.installSnapshot(from, zxid, chunks),
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Replicator
+
+  get lastProposedZxid(): Zxid {
+    return this.zab.lastZxid;
+  }
+
+  get preparesWrites(): boolean {
+    return this.zab.role === 'leading' && this.zab.serving;
+  }
+
+  get role(): ReplicationRole {
+    switch (this.zab.role) {
+      case 'leading':
+        return 'leader';
+      case 'following':
+        return 'follower';
+      case 'observing':
+        return 'observer';
+      case 'looking':
+        return 'looking';
+    }
+  }
+
+  nextZxid(): Zxid | null {
+    return this.busy === null ? this.zab.nextZxid() : null;
+  }
+
+  propose(record: TxnRecord): void {
+    this.zab.propose({ zxid: record.header.zxid, payload: encodeTxnRecord(record) });
+    this.scheduleDrain();
+  }
+
+  forward(message: ForwardedMessage): boolean {
+    const sent = this.zab.forward(encodeForwarded(message));
+    if (sent) this.scheduleDrain();
+    return sent;
+  }
+
+  reply(to: ServerId, reply: ForwardReply): void {
+    this.zab.reply(to, encodeForwarded(reply));
+    this.scheduleDrain();
+  }
+
+  sync(done: () => void, fail: (error: unknown) => void): boolean {
+    const id = this.nextSyncId++;
+    if (!this.zab.requestSync(id)) return false;
+    this.syncWaiters.set(id, { done, fail });
+    this.scheduleDrain();
+    return true;
+  }
+
+  async start(): Promise<void> {
+    await this.transport.start();
+    this.tickTimer = setInterval(() => this.input(() => this.zab.tick()), this.options.tickTimeMs);
+    this.tickTimer.unref();
+    this.scheduleDrain();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    await this.transport.close();
+  }
+
+  /** The ports this server's peers reach it on (useful when configured as 0 in tests). */
+  get ports(): { quorumPort: number; electionPort: number } {
+    return { quorumPort: this.transport.quorumPort, electionPort: this.transport.electionPort };
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Driving the peer
+
+  /** Runs an input now, or after the state replacement in progress. */
+  private input(run: () => void): void {
+    if (this.stopped) return;
+    if (this.busy !== null) {
+      this.waitingInputs.push(run);
+      return;
+    }
+    run();
+    this.drain();
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    // Everything proposed in this event-loop turn goes out as one batch.
+    setImmediate(() => {
+      this.drainScheduled = false;
+      if (this.busy === null && !this.stopped) this.drain();
+    });
+  }
+
+  private drain(): void {
+    for (let round = 0; round < 10_000; round++) {
+      if (this.busy !== null) return;
+      const ready = this.zab.takeReady();
+      if (isEmpty(ready)) {
+        this.reportRole();
+        return;
+      }
+      this.carryOut(ready);
+    }
+    assert(false, 'the ZAB driver settles');
+  }
+
+  private carryOut(ready: Ready): void {
+    if (ready.hardState !== null) writeEpochs(this.options.persistence.dir, ready.hardState);
+    if (ready.truncateAfter !== null) this.truncate(ready.truncateAfter);
+    if (ready.entries.length > 0) this.append(ready);
+    for (const entry of ready.committed) this.listener.onCommitted(decodeTxnRecord(entry.payload));
+    for (const peer of ready.disconnect) this.transport.close(peer);
+    for (const outbound of ready.messages) this.send(outbound.to, outbound.message);
+    for (const { from, payload } of ready.forwarded) this.onForwarded(from, payload);
+    for (const payload of ready.replies) this.onReply(payload);
+    for (const id of ready.syncsDone) {
+      const waiter = this.syncWaiters.get(id);
+      this.syncWaiters.delete(id);
+      waiter?.done();
+    }
+    this.reportRole();
+  }
+
+  private send(to: ServerId, message: PeerMessage): void {
+    if (message.type === 'notification') {
+      this.transport.sendNotification(to, message);
+      return;
+    }
+    this.transport.send(to, message);
+    if (message.type === 'syncStart' && message.mode === 'snap') {
+      // The state as applied now is exactly the snapshot's zxid (commits were applied above).
+      const state = this.listener.currentState();
+      assert(state.lastZxid === message.zxid, `the streamed state is at ${state.lastZxid}, the SNAP says ${message.zxid}`);
+      this.transport.sendSnapshot(to, message.zxid, serializeState(state, SNAPSHOT_NODES_PER_CHUNK));
+    }
+  }
+
+  private append(ready: Ready): void {
+    const last = ready.entries.at(-1)!.zxid;
+    let failed = false;
+    const appends = ready.entries.map((entry) =>
+      this.options.persistence.append(entry.zxid, entry.payload).catch((error: unknown) => {
+        failed = true;
+        this.listener.onFailure(error);
+      }),
+    );
+    // One group commit covers them all; ZAB hears once the last is durable.
+    void Promise.all(appends).then(() => {
+      if (!failed) this.input(() => this.zab.persisted(last));
+    });
+  }
+
+  /** The leader's TRUNC: cut the log and, if we had applied beyond it, rebuild the state. */
+  private truncate(zxid: Zxid): void {
+    const truncation = this.options.persistence.truncateAfter(zxid);
+    if (this.listener.currentState().lastZxid <= zxid) {
+      truncation.catch((error) => this.listener.onFailure(error));
+      return;
+    }
+    this.becomeBusy(async () => {
+      await truncation;
+      const state = await this.options.reload();
+      assert(state.lastZxid <= zxid, `the rebuilt state ends at ${state.lastZxid}, at or before the truncation ${zxid}`);
+      this.listener.replaceState(state);
+    });
+  }
+
+  /** A SNAP: make the leader's state ours, durably, before ZAB hears the syncStart. */
+  private installSnapshot(from: ServerId, zxid: Zxid, chunks: Uint8Array[]): Promise<void> {
+    this.logger.info({ from, zxid: `0x${zxid.toString(16)}`, chunks: chunks.length }, 'installing a snapshot from the leader');
+    return this.becomeBusy(async () => {
+      const state = new ReplicatedState();
+      state.replaying = true;
+      for (const chunk of chunks) loadChunk(state, chunk);
+      state.replaying = false;
+      state.lastZxid = zxid;
+      await this.options.persistence.installSnapshot(zxid, chunks);
+      this.listener.replaceState(state);
+    });
+  }
+
+  private becomeBusy(work: () => Promise<void>): Promise<void> {
+    const previous = this.busy ?? Promise.resolve();
+    const run = previous.then(work);
+    this.busy = run;
+    run.then(
+      () => {
+        if (this.busy !== run) return;
+        this.busy = null;
+        for (const input of this.waitingInputs.splice(0)) {
+          if (this.busy !== null) {
+            this.waitingInputs.push(input);
+            continue;
+          }
+          input();
+        }
+        this.drain();
+      },
+      (error) => this.listener.onFailure(error),
+    );
+    return run;
+  }
+
+  private onForwarded(from: ServerId, payload: Uint8Array): void {
+    try {
+      this.listener.onForwarded(from, decodeForwarded(payload));
+    } catch (error) {
+      if (!isKeeperError(error)) throw error;
+      this.logger.warn({ from, err: error }, 'ignoring a malformed forwarded message');
+    }
+  }
+
+  private onReply(payload: Uint8Array): void {
+    try {
+      this.listener.onForwardReply(decodeForwardReply(payload));
+    } catch (error) {
+      if (!isKeeperError(error)) throw error;
+      this.logger.warn({ err: error }, 'ignoring a malformed reply from the leader');
+    }
+  }
+
+  private reportRole(): void {
+    const role = this.role;
+    const serving = this.zab.serving;
+    if (role === this.reportedRole && serving === this.reportedServing) return;
+    this.reportedRole = role;
+    this.reportedServing = serving;
+    if (!serving) {
+      const lost = keeperError('ConnectionLoss', undefined, 'the server lost its leader');
+      for (const waiter of this.syncWaiters.values()) waiter.fail(lost);
+      this.syncWaiters.clear();
+    }
+    this.logger.info({ role, serving, epoch: this.zab.epoch, zxid: `0x${this.zab.lastZxid.toString(16)}` }, 'zab role');
+    this.listener.onRoleChanged(role, serving);
+  }
+}
+
+function isEmpty(ready: Ready): boolean {
+  return (
+    ready.hardState === null &&
+    ready.truncateAfter === null &&
+    ready.entries.length === 0 &&
+    ready.committed.length === 0 &&
+    ready.disconnect.length === 0 &&
+    ready.messages.length === 0 &&
+    ready.sendSnapshot.length === 0 &&
+    ready.forwarded.length === 0 &&
+    ready.replies.length === 0 &&
+    ready.syncsDone.length === 0
+  );
+}
