@@ -211,9 +211,11 @@ export class Prep {
       case 'delete': {
         validatePath(request.path);
         if (UNDELETABLE_PATHS.has(request.path)) throw keeperError('BadArguments', request.path, `${request.path} is a system node and cannot be deleted`);
+        // ZooKeeper checks DELETE on the parent before looking for the node: without it, a caller
+        // learns nothing about which children exist.
         const parent = this.requireNode(parentOf(request.path), overlay);
-        const node = this.requireNode(request.path, overlay);
         this.requirePermission(parent, Perms.DELETE, request.path, context);
+        const node = this.requireNode(request.path, overlay);
         this.requireVersion(request.version, node.version, request.path);
         if (node.numChildren > 0) throw keeperError('NotEmpty', request.path);
         this.stageDelete(request.path, context.zxid, overlay);
