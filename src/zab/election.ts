@@ -17,8 +17,8 @@ export interface Decision {
   round: number;
 }
 
-/** A vote no candidate loses to: what an observer proposes, so it never wins. */
-const OBSERVER_VOTE_EPOCH = -1;
+/** What an observer proposes: voters ignore observers' votes, so it can never win. */
+const OBSERVER_VOTE_EPOCH = 0;
 
 export class Election {
   round = 0;
@@ -34,7 +34,7 @@ export class Election {
     private readonly self: ServerId,
     private readonly membership: Membership,
   ) {
-    this.proposal = { leader: self, zxid: -1, epoch: OBSERVER_VOTE_EPOCH };
+    this.proposal = { leader: self, zxid: 0, epoch: OBSERVER_VOTE_EPOCH };
   }
 
   private get isObserver(): boolean {
@@ -47,7 +47,7 @@ export class Election {
     this.received.clear();
     this.outOfElection.clear();
     this.quorumSinceTick = null;
-    this.proposal = this.isObserver ? { leader: this.self, zxid: -1, epoch: OBSERVER_VOTE_EPOCH } : { leader: this.self, zxid: own.zxid, epoch: own.epoch };
+    this.proposal = this.isObserver ? { leader: this.self, zxid: 0, epoch: OBSERVER_VOTE_EPOCH } : { leader: this.self, zxid: own.zxid, epoch: own.epoch };
     return this.notification();
   }
 

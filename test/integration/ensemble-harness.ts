@@ -1,0 +1,122 @@
+// Ensembles of real `cairn server` processes on loopback: free ports from the OS, one data
+// directory with its myid per server, server.N lines in every config, as ZooKeeper's
+// pseudo-distributed mode.
+
+import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { makeDataDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
+
+/** Ports the OS hands out now (held together so they differ, then released). */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
+          const server = createServer();
+          server.once('error', reject);
+          server.listen(0, '127.0.0.1', () => resolve(server));
+        }),
+    ),
+  );
+  const ports = servers.map((server) => (server.address() as { port: number }).port);
+  await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  return ports;
+}
+
+export interface EnsembleMember {
+  id: number;
+  dataDir: string;
+  config: Record<string, string | number | boolean>;
+  process: ServerProcess | null;
+  grpcAddress: string;
+  httpPort: number;
+}
+
+export interface Ensemble {
+  members: EnsembleMember[];
+  start(id: number): Promise<EnsembleMember>;
+  /** The id of the server that currently leads and serves, from the servers' own logs. */
+  leader(): number | null;
+  /** A server's latest role and whether it serves, from its log; null when it is down. */
+  roleOf(id: number): { role: string; serving: boolean } | null;
+  /** Waits until some server leads and serves, and `count` servers serve in all. */
+  awaitServing(count: number, timeoutMs?: number): Promise<number>;
+  stopAll(): Promise<void>;
+}
+
+interface RoleLine {
+  msg?: string;
+  role?: string;
+  serving?: boolean;
+}
+
+function currentRole(member: EnsembleMember): { role: string; serving: boolean } | null {
+  if (member.process === null || member.process.child.exitCode !== null || member.process.child.signalCode !== null) return null;
+  const lines = member.process.logs as RoleLine[];
+  for (let index = lines.length - 1; index >= 0; index--) {
+    const line = lines[index]!;
+    if (line.msg === 'replication role changed') return { role: line.role!, serving: line.serving! };
+  }
+  return null;
+}
+
+export async function startEnsemble(options: { voters: number; observers?: number; config?: Record<string, string | number>; env?: Record<string, string> }): Promise<Ensemble> {
+  const count = options.voters + (options.observers ?? 0);
+  const ports = await freePorts(count * 2);
+  const servers: Record<string, string> = {};
+  for (let index = 0; index < count; index++) {
+    const id = index + 1;
+    const type = id > options.voters ? ':observer' : '';
+    servers[`server.${id}`] = `127.0.0.1:${ports[index * 2]}:${ports[index * 2 + 1]}${type}`;
+  }
+  const members: EnsembleMember[] = [];
+  for (let index = 0; index < count; index++) {
+    const id = index + 1;
+    const dataDir = await makeDataDir(`cairn-ensemble-${id}-`);
+    await writeFile(join(dataDir, 'myid'), `${id}\n`);
+    members.push({ id, dataDir, config: { tickTime: 200, initLimit: 10, syncLimit: 5, ...options.config, ...servers }, process: null, grpcAddress: '', httpPort: 0 });
+  }
+  const start = async (id: number): Promise<EnsembleMember> => {
+    const member = members[id - 1]!;
+    member.process = await startServerProcess({ dataDir: member.dataDir, config: member.config, ...(options.env === undefined ? {} : { env: options.env }) });
+    member.grpcAddress = member.process.grpcAddress;
+    member.httpPort = member.process.httpPort;
+    return member;
+  };
+  await Promise.all(members.map((member) => start(member.id)));
+  const ensemble: Ensemble = {
+    members,
+    start,
+    roleOf(id) {
+      return currentRole(members[id - 1]!);
+    },
+    leader() {
+      for (const member of members) {
+        const role = currentRole(member);
+        if (role?.role === 'leader' && role.serving) return member.id;
+      }
+      return null;
+    },
+    async awaitServing(servingCount, timeoutMs = 30_000) {
+      await waitFor(
+        () => ensemble.leader() !== null && members.filter((member) => currentRole(member)?.serving === true).length >= servingCount,
+        timeoutMs,
+        `an ensemble with a leader and ${servingCount} serving servers`,
+      );
+      return ensemble.leader()!;
+    },
+    async stopAll() {
+      await Promise.all(members.map((member) => member.process?.stop('SIGKILL')));
+    },
+  };
+  return ensemble;
+}
+
+/** The tree digest and last zxid a server reports through its admin API. */
+export async function digestOf(member: EnsembleMember): Promise<{ zxid: number; digest: number }> {
+  const response = await fetch(`http://127.0.0.1:${member.httpPort}/commands/hash`);
+  const body = (await response.json()) as { digests: { zxid: number; digest: number }[] };
+  return body.digests[0]!;
+}

@@ -1,0 +1,189 @@
+// Ensembles of real server processes: writes through every server, a leader killed with
+// SIGKILL under load, a leader paused with SIGSTOP and resumed. At the end of each: no
+// acknowledged write lost, none duplicated, every server's tree digest equal.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import { CairnUnaryClient } from '../../src/client/unary.js';
+import { CairnClient } from '../../src/client/session.js';
+import { isKeeperError } from '../../src/core/errors.js';
+import { removeDir, waitFor } from './harness.js';
+import { digestOf, startEnsemble, type Ensemble, type EnsembleMember } from './ensemble-harness.js';
+
+const ensembles: Ensemble[] = [];
+
+afterEach(async () => {
+  for (const ensemble of ensembles.splice(0)) {
+    await ensemble.stopAll();
+    for (const member of ensemble.members) await removeDir(member.dataDir);
+  }
+});
+
+async function launch(voters: number, observers = 0): Promise<Ensemble> {
+  const ensemble = await startEnsemble({ voters, observers });
+  ensembles.push(ensemble);
+  await ensemble.awaitServing(voters + observers);
+  return ensemble;
+}
+
+/** Every live server reports the same last zxid and tree digest. */
+async function awaitConvergence(members: EnsembleMember[], timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const digests = await Promise.all(members.map((member) => digestOf(member).catch(() => null)));
+      if (digests.some((digest) => digest === null)) return false;
+      return new Set(digests.map((digest) => `${digest!.zxid}:${digest!.digest}`)).size === 1;
+    },
+    timeoutMs,
+    'every server at the same zxid and digest',
+  );
+}
+
+/** Children of a path as every server sees it after a sync. */
+async function childrenEverywhere(members: EnsembleMember[], path: string): Promise<string[][]> {
+  return Promise.all(
+    members.map(async (member) => {
+      const client = new CairnUnaryClient(member.grpcAddress, { timeoutMs: 10_000 });
+      try {
+        await client.sync(path);
+        return (await client.children(path)).children.sort();
+      } finally {
+        client.close();
+      }
+    }),
+  );
+}
+
+/** Creates nodes under `parent` through `address` until stopped; records what was acknowledged. */
+function writeLoad(addresses: string[], parent: string) {
+  const acknowledged = new Set<string>();
+  const attempted = new Set<string>();
+  let stopped = false;
+  let failures = 0;
+  let lastSuccessMs = Date.now();
+  const successTimes: number[] = [];
+  const run = async (address: string, worker: number) => {
+    const client = new CairnUnaryClient(address, { timeoutMs: 3_000 });
+    try {
+      for (let index = 0; !stopped && index < 100_000; index++) {
+        const path = `${parent}/w${worker}-${index}`;
+        attempted.add(path);
+        try {
+          await client.create(path, `v${index}`);
+          acknowledged.add(path);
+          lastSuccessMs = Date.now();
+          successTimes.push(lastSuccessMs);
+        } catch (error) {
+          if (!isKeeperError(error)) throw error;
+          failures++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    } finally {
+      client.close();
+    }
+  };
+  const done = Promise.all(addresses.map((address, worker) => run(address, worker)));
+  return {
+    acknowledged,
+    attempted,
+    successTimes,
+    get failures() {
+      return failures;
+    },
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
+}
+
+describe('an ensemble of real processes', () => {
+  it('3 voters and an observer: writes through every server, sessions and ephemerals, one history', async () => {
+    const ensemble = await launch(3, 1);
+    const clients = await Promise.all(ensemble.members.map((member) => CairnClient.connect(member.grpcAddress, { timeoutMs: 6_000 })));
+    try {
+      await clients[0]!.create('/app', 'root');
+      for (const [index, client] of clients.entries()) {
+        await client.create(`/app/from-${index + 1}`, `server ${index + 1}`);
+        await client.create(`/app/eph-${index + 1}`, null, { mode: 1 });
+      }
+      for (const client of clients) {
+        await client.sync('/app');
+        expect((await client.getChildren('/app')).children.sort()).toEqual(['eph-1', 'eph-2', 'eph-3', 'eph-4', 'from-1', 'from-2', 'from-3', 'from-4']);
+      }
+      // A refused write through a follower comes back as ZooKeeper's error.
+      await expect(clients[1]!.create('/app', 'again')).rejects.toMatchObject({ code: -110 });
+      // Closing a session on one server removes its ephemeral everywhere.
+      await clients[2]!.close();
+      await clients[0]!.sync('/app');
+      expect((await clients[0]!.getChildren('/app')).children).not.toContain('eph-3');
+      await awaitConvergence(ensemble.members);
+    } finally {
+      for (const client of clients) await client.close().catch(() => undefined);
+    }
+  }, 120_000);
+
+  it('SIGKILL of the leader under load: a new leader takes writes, nothing acknowledged is lost', async () => {
+    const ensemble = await launch(3);
+    const setup = new CairnUnaryClient(ensemble.members[0]!.grpcAddress, { timeoutMs: 10_000 });
+    await setup.create('/load', null);
+    setup.close();
+    const leader = ensemble.leader()!;
+    const followers = ensemble.members.filter((member) => member.id !== leader);
+    const load = writeLoad(
+      followers.map((member) => member.grpcAddress),
+      '/load',
+    );
+    await waitFor(() => load.acknowledged.size >= 100, 30_000, 'writes before the kill');
+    const killedAtMs = Date.now();
+    await ensemble.members[leader - 1]!.process!.stop('SIGKILL');
+    await waitFor(() => load.successTimes.some((time) => time > killedAtMs + 50), 60_000, 'a write after the new election');
+    const failoverMs = load.successTimes.find((time) => time > killedAtMs + 50)! - killedAtMs;
+    const countAfter = load.acknowledged.size;
+    await waitFor(() => load.acknowledged.size >= countAfter + 100, 30_000, 'writes under the new leader');
+    await load.stop();
+    expect(ensemble.leader()).not.toBe(leader);
+
+    await ensemble.start(leader);
+    await ensemble.awaitServing(3);
+    await awaitConvergence(ensemble.members);
+    const views = await childrenEverywhere(ensemble.members, '/load');
+    for (const view of views) expect(view).toEqual(views[0]);
+    const present = new Set(views[0]!.map((child) => `/load/${child}`));
+    for (const path of load.acknowledged) expect(present.has(path), `acknowledged ${path} is present`).toBe(true);
+    for (const path of present) expect(load.attempted.has(path), `${path} was requested`).toBe(true);
+    console.log(`leader fail-over (SIGKILL to the next acknowledged write): ${failoverMs} ms`);
+  }, 180_000);
+
+  it('SIGSTOP of the leader: the others elect a new one; the old leader rejoins without its old epoch', async () => {
+    const ensemble = await launch(3);
+    const leader = ensemble.leader()!;
+    const paused = ensemble.members[leader - 1]!;
+    const others = ensemble.members.filter((member) => member.id !== leader);
+    const load = writeLoad(
+      others.map((member) => member.grpcAddress),
+      '',
+    );
+    await waitFor(() => load.acknowledged.size >= 50, 30_000, 'writes before the pause');
+    paused.process!.child.kill('SIGSTOP');
+    try {
+      await waitFor(() => {
+        const current = ensemble.leader();
+        return current !== null && current !== leader;
+      }, 60_000, 'a new leader while the old one is paused');
+      const countAfter = load.acknowledged.size;
+      await waitFor(() => load.acknowledged.size >= countAfter + 50, 30_000, 'writes under the new leader');
+    } finally {
+      paused.process!.child.kill('SIGCONT');
+    }
+    await load.stop();
+    // The old leader finds it lost its quorum, and follows the new one.
+    await waitFor(() => ensemble.roleOf(leader)?.role === 'follower' && ensemble.roleOf(leader)?.serving === true, 60_000, 'the old leader following');
+    await ensemble.awaitServing(3);
+    await awaitConvergence(ensemble.members);
+    const views = await childrenEverywhere(ensemble.members, '/');
+    for (const view of views) expect(view).toEqual(views[0]);
+    const present = new Set(views[0]!.map((child) => `/${child}`));
+    for (const path of load.acknowledged) expect(present.has(path), `acknowledged ${path} is present`).toBe(true);
+  }, 180_000);
+});
