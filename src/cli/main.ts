@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { loadConfig, parseServerArgs } from '../server/config.js';
 import { startServer } from '../server/start.js';
+import { ENSEMBLE_USAGE, runEnsemble } from './ensemble.js';
 
-const USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N]`;
+const USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N]\n       ${ENSEMBLE_USAGE.replace('usage: ', '')}`;
 
 async function runServer(argv: string[]): Promise<void> {
   const logger = pino({ name: 'cairn', level: process.env.CAIRN_LOG_LEVEL ?? 'info' });
@@ -37,6 +38,9 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'server':
       await runServer(rest);
+      return;
+    case 'ensemble':
+      await runEnsemble(rest);
       return;
     case undefined:
     case '-h':
