@@ -225,7 +225,7 @@ async function forkWorker(config: LoadConfig, workerIndex: number): Promise<Work
 /** The entry point of a forked client process. */
 function runAsWorkerProcess(): void {
   let worker: LoadWorker | null = null;
-  const reply = (message: FromWorker) => process.send!(message);
+  const reply = (message: FromWorker, then?: () => void) => process.send!(message, undefined, {}, then);
   process.on('message', (message: ToWorker) => {
     void (async () => {
       try {
@@ -243,8 +243,8 @@ function runAsWorkerProcess(): void {
             reply({ type: 'measuring' });
             return;
           case 'stop':
-            reply({ type: 'result', result: await worker!.stop() });
-            process.disconnect();
+            // Disconnect only once the (possibly large) result has been handed over.
+            reply({ type: 'result', result: await worker!.stop() }, () => process.disconnect());
             return;
         }
       } catch (error) {
