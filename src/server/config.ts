@@ -26,7 +26,10 @@
 //   znode.container.checkIntervalMs        containerCheckIntervalMs     60000: how often containers and TTL
 //                                                                       nodes are checked for removal
 //   globalOutstandingLimit                 globalOutstandingLimit       1000
-//   server.N                               servers                      raw right-hand sides, kept for later
+//   syncHistoryTxns (Cairn's)              syncHistoryTxns              10000: committed txns a leader keeps in
+//                                                                       memory to bring a learner level by DIFF
+//                                                                       (beyond it, SNAP; ZooKeeper keeps 500)
+//   server.N                               servers                      the ensemble (with myid in dataDir)
 //
 // ZooKeeper turns a zoo.cfg key it does not itself recognise into the system property
 // "zookeeper.<key>", which is how `extendedTypesEnabled=true` or
@@ -89,6 +92,8 @@ export interface ServerConfig {
   containerCheckIntervalMs: number;
   /** Requests queued server-wide before the server stops reading from connections. */
   globalOutstandingLimit: number;
+  /** Committed txns a leader keeps in memory to sync a learner by DIFF rather than SNAP. */
+  syncHistoryTxns: number;
 }
 
 /** What `cairn server` flags can set; each overrides the config file. */
@@ -160,6 +165,7 @@ export const DEFAULTS = Object.freeze({
   standaloneEnabled: true,
   containerCheckIntervalMs: 60_000,
   globalOutstandingLimit: 1000,
+  syncHistoryTxns: 10_000,
 });
 
 /** A complete configuration with every default, for a server in `dataDir` (tests, embedding). */
@@ -188,6 +194,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     superDigest: undefined,
     containerCheckIntervalMs: DEFAULTS.containerCheckIntervalMs,
     globalOutstandingLimit: DEFAULTS.globalOutstandingLimit,
+    syncHistoryTxns: DEFAULTS.syncHistoryTxns,
   };
 }
 
@@ -387,6 +394,7 @@ const CFG = {
   superDigest: 'DigestAuthenticationProvider.superDigest',
   containerCheckInterval: 'znode.container.checkIntervalMs',
   globalOutstandingLimit: 'globalOutstandingLimit',
+  syncHistoryTxns: 'syncHistoryTxns',
 } as const;
 
 const SUPPORTED_KEYS: ReadonlySet<string> = new Set(Object.values(CFG));
@@ -602,6 +610,7 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
     superDigest: get(CFG.superDigest, parseSuperDigest),
     containerCheckIntervalMs: get(CFG.containerCheckInterval, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.containerCheckIntervalMs,
     globalOutstandingLimit: get(CFG.globalOutstandingLimit, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.globalOutstandingLimit,
+    syncHistoryTxns: get(CFG.syncHistoryTxns, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.syncHistoryTxns,
   };
   return { config, warnings };
 }

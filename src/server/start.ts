@@ -33,8 +33,6 @@ const CAIRN_VERSION = '0.1.0';
 /** Unanswered requests one session may have before it is throttled (ZooKeeper has a global limit). */
 const SESSION_OUTSTANDING_LIMIT = 10_000;
 
-/** Committed txns a leader keeps in memory to bring a learner level by DIFF rather than SNAP. */
-const ZAB_HISTORY_LIMIT = 10_000;
 
 /** An ensemble member when the config has server.N lines; `myid` in dataDir says which one. */
 function readEnsemble(config: ServerConfig): Ensemble | null {
@@ -56,7 +54,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     dataLogDir: config.dataLogDir,
     snapRetainCount: config.autopurgeSnapRetainCount,
     logger,
-    historyLimit: ensemble === null ? 0 : ZAB_HISTORY_LIMIT,
+    historyLimit: ensemble === null ? 0 : config.syncHistoryTxns,
   });
   let zab: ZabReplicator | null = null;
   const makeReplicator =
@@ -69,7 +67,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
             tickTimeMs: config.tickTimeMs,
             initLimit: config.initLimit,
             syncLimit: config.syncLimit,
-            historyLimit: ZAB_HISTORY_LIMIT,
+            historyLimit: config.syncHistoryTxns,
             persistence,
             hardState: readEpochs(persistence.dir, zxidEpoch(state.lastZxid)),
             recovered: { history, historyBase, lastZxid: state.lastZxid },

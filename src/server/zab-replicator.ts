@@ -233,6 +233,7 @@ export class ZabReplicator implements Replicator {
 
   /** The leader's TRUNC: cut the log and, if we had applied beyond it, rebuild the state. */
   private truncate(zxid: Zxid): void {
+    this.logger.info({ zxid: `0x${zxid.toString(16)}`, applied: `0x${this.listener.currentState().lastZxid.toString(16)}` }, 'truncating the log after the leader\'s TRUNC');
     const truncation = this.options.persistence.truncateAfter(zxid);
     if (this.listener.currentState().lastZxid <= zxid) {
       truncation.catch((error) => this.listener.onFailure(error));

@@ -194,6 +194,7 @@ class Simulation {
       node.crash();
       this.network.crashed(target, ids);
       this.scheduler.after(prng.int(100, 3000), () => {
+        if (node.up) return; // healing restarted it already
         this.log(`restart ${target}`);
         node.restart();
       });

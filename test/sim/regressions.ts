@@ -15,4 +15,5 @@ export const REGRESSIONS: readonly Regression[] = [
   { seed: 52, found: 'followers answered looking servers with the vote of an older round, so a restarted voter never saw a quorum agree on the leader' },
   { seed: 157, found: 'a pause ended by healing let new messages overtake ones held for the paused server' },
   { seed: 364, found: 'messages held for a paused server were released out of order' },
+  { seed: 10_032, operations: 400, voters: 5, observers: 2, found: 'the simulator restarted a server that healing had already restarted, so a new incarnation read its predecessor\'s connection' },
 ];

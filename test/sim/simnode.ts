@@ -3,7 +3,7 @@
 // the driver loop that carries out each Ready in the documented order.
 
 import { decodeTxnRecord, encodeTxnRecord } from '../../src/core/codec.js';
-import { isKeeperError, KeeperError } from '../../src/core/errors.js';
+import { assert, isKeeperError, KeeperError } from '../../src/core/errors.js';
 import { Prep } from '../../src/core/prep.js';
 import { loadChunk, serializeState } from '../../src/core/snapshot.js';
 import { ReplicatedState } from '../../src/core/state.js';
@@ -138,6 +138,7 @@ export class SimNode {
   }
 
   restart(): void {
+    assert(!this.up, 'only a crashed server restarts');
     this.up = true;
     this.pausedUntilMs = 0;
     this.boot();
@@ -156,6 +157,7 @@ export class SimNode {
   }
 
   connectionLost(peer: ServerId): void {
+    if (DEBUG) console.log(`${this.scheduler.now} ${this.id} lost connection to ${peer} [${this.zab.role}]`);
     this.zab.disconnected(peer);
     this.drain();
   }
@@ -269,6 +271,7 @@ export class SimNode {
 
   private carryOut(ready: Ready): void {
     const wasServing = this.zab.serving;
+    if (DEBUG && ready.disconnect.length > 0) console.log(`${this.scheduler.now} ${this.id} disconnects ${ready.disconnect.join(',')} now ${this.zab.role}`);
     if (ready.hardState !== null) this.disk.hardState = { ...ready.hardState };
     if (ready.truncateAfter !== null) this.truncate(ready.truncateAfter);
     if (ready.entries.length > 0) this.appendAndSync(ready.entries);

@@ -152,6 +152,7 @@ describe('loadConfig', () => {
       superDigest: undefined,
       containerCheckIntervalMs: 60000,
       globalOutstandingLimit: 1000,
+      syncHistoryTxns: 10_000,
     });
     expect(DEFAULT_JUTE_MAX_BUFFER).toBe(0xfffff);
     expect(defaultServerConfig('/var/lib/cairn')).toEqual(config);
@@ -190,6 +191,7 @@ describe('loadConfig', () => {
       'DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=',
       'znode.container.checkIntervalMs=250',
       'globalOutstandingLimit=77',
+      'syncHistoryTxns=50',
       'server.1=127.0.0.1:2888:3888',
     ].join('\n');
     const { config, warnings } = loadConfig({ configFile: text, flags: {} });
@@ -217,6 +219,7 @@ describe('loadConfig', () => {
       superDigest: 'super:D/InIHSb7yEEbrWz8b9l71RjZJU=',
       containerCheckIntervalMs: 250,
       globalOutstandingLimit: 77,
+      syncHistoryTxns: 50,
     });
     expect(warnings).toEqual([]);
   });
