@@ -187,3 +187,59 @@ describe('an ensemble of real processes', () => {
     for (const path of load.acknowledged) expect(present.has(path), `acknowledged ${path} is present`).toBe(true);
   }, 180_000);
 });
+
+describe('bringing a server level', () => {
+  it('SNAP: a server far behind the leader (beyond its DIFF history) gets a snapshot', async () => {
+    const ensemble = await startEnsemble({ voters: 3, config: { syncHistoryTxns: 50 } });
+    ensembles.push(ensemble);
+    const leader = await ensemble.awaitServing(3);
+    const behind = ensemble.members.find((member) => member.id !== leader)!;
+    await behind.process!.stop('SIGKILL');
+    const client = new CairnUnaryClient(ensemble.members[leader - 1]!.grpcAddress, { timeoutMs: 10_000 });
+    try {
+      await client.create('/snap', null);
+      for (let batch = 0; batch < 6; batch++) await Promise.all(Array.from({ length: 50 }, (_, index) => client.create(`/snap/n${batch}-${index}`, 'x')));
+    } finally {
+      client.close();
+    }
+    await ensemble.start(behind.id);
+    await ensemble.awaitServing(3);
+    await awaitConvergence(ensemble.members);
+    expect(behind.process!.logs.some((line) => line.msg === 'installing a snapshot from the leader')).toBe(true);
+    const views = await childrenEverywhere(ensemble.members, '/snap');
+    for (const view of views) expect(view).toHaveLength(300);
+  }, 120_000);
+
+  it('a leader killed with unacknowledged proposals in flight: each is committed everywhere or nowhere', async () => {
+    const ensemble = await launch(3);
+    const leader = ensemble.leader()!;
+    const old = ensemble.members[leader - 1]!;
+    const followers = ensemble.members.filter((member) => member.id !== leader);
+    const writer = new CairnUnaryClient(old.grpcAddress, { timeoutMs: 10_000 });
+    await writer.create('/before', 'committed');
+    writer.close();
+    // With both followers paused, the leader logs proposals it cannot commit (they may still sit
+    // in the followers' socket buffers, so a new leader may commit them: their outcome is unknown).
+    for (const follower of followers) follower.process!.child.kill('SIGSTOP');
+    const doomed = new CairnUnaryClient(old.grpcAddress, { timeoutMs: 500 });
+    const attempts = await Promise.allSettled(Array.from({ length: 20 }, (_, index) => doomed.create(`/doomed-${index}`, 'unknown')));
+    doomed.close();
+    expect(attempts.every((attempt) => attempt.status === 'rejected')).toBe(true);
+    await old.process!.stop('SIGKILL');
+    for (const follower of followers) follower.process!.child.kill('SIGCONT');
+    await waitFor(() => followers.some((member) => ensemble.roleOf(member.id)?.role === 'leader' && ensemble.roleOf(member.id)?.serving === true), 60_000, 'a new leader');
+    const newLeader = followers.find((member) => ensemble.roleOf(member.id)?.role === 'leader')!;
+    const after = new CairnUnaryClient(newLeader.grpcAddress, { timeoutMs: 10_000 });
+    await after.create('/after', 'new epoch');
+    after.close();
+    await ensemble.start(old.id);
+    await waitFor(() => ensemble.roleOf(old.id)?.serving === true, 60_000, 'the old leader serving again');
+    await awaitConvergence(ensemble.members);
+    const views = await childrenEverywhere(ensemble.members, '/');
+    for (const view of views) {
+      expect(view).toEqual(views[0]);
+      expect(view).toContain('before');
+      expect(view).toContain('after');
+    }
+  }, 120_000);
+});
