@@ -419,6 +419,9 @@ async function main(): Promise<void> {
   }
 }
 
+// A reader that goes away (`| head`) must not kill the run before it stops its server.
+process.stdout.on('error', () => undefined);
+
 if (process.argv.includes('--worker')) {
   runAsWorkerProcess();
 } else {

@@ -305,6 +305,9 @@ async function main(): Promise<void> {
   }
 }
 
+// A reader that goes away (`| head`) must not kill the run before it stops its server.
+process.stdout.on('error', () => undefined);
+
 main().catch((error: unknown) => {
   process.stderr.write(`scale: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   process.exit(1);
