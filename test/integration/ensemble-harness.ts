@@ -32,6 +32,8 @@ export interface EnsembleMember {
   process: ServerProcess | null;
   grpcAddress: string;
   httpPort: number;
+  /** The ZooKeeper-protocol port. */
+  clientPort: number;
 }
 
 export interface Ensemble {
@@ -76,13 +78,14 @@ export async function startEnsemble(options: { voters: number; observers?: numbe
     const id = index + 1;
     const dataDir = await makeDataDir(`cairn-ensemble-${id}-`);
     await writeFile(join(dataDir, 'myid'), `${id}\n`);
-    members.push({ id, dataDir, config: { tickTime: 200, initLimit: 10, syncLimit: 5, ...options.config, ...servers }, process: null, grpcAddress: '', httpPort: 0 });
+    members.push({ id, dataDir, config: { tickTime: 200, initLimit: 10, syncLimit: 5, ...options.config, ...servers }, process: null, grpcAddress: '', httpPort: 0, clientPort: 0 });
   }
   const start = async (id: number): Promise<EnsembleMember> => {
     const member = members[id - 1]!;
     member.process = await startServerProcess({ dataDir: member.dataDir, config: member.config, ...(options.env === undefined ? {} : { env: options.env }) });
     member.grpcAddress = member.process.grpcAddress;
     member.httpPort = member.process.httpPort;
+    member.clientPort = member.process.clientPort;
     return member;
   };
   await Promise.all(members.map((member) => start(member.id)));

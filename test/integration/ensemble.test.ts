@@ -7,6 +7,7 @@ import { CairnUnaryClient } from '../../src/client/unary.js';
 import { CairnClient } from '../../src/client/session.js';
 import { isKeeperError } from '../../src/core/errors.js';
 import { removeDir, waitFor } from './harness.js';
+import { NzcClient, zookeeper } from '../jute/nzc.js';
 import { digestOf, startEnsemble, type Ensemble, type EnsembleMember } from './ensemble-harness.js';
 
 const ensembles: Ensemble[] = [];
@@ -186,6 +187,38 @@ describe('an ensemble of real processes', () => {
     const present = new Set(views[0]!.map((child) => `/${child}`));
     for (const path of load.acknowledged) expect(present.has(path), `acknowledged ${path} is present`).toBe(true);
   }, 180_000);
+});
+
+describe('stock ZooKeeper clients against an ensemble', () => {
+  it('node-zookeeper-client writes through any server, watches across servers, and moves its session to another server', async () => {
+    const ensemble = await launch(3);
+    const [first, second, third] = ensemble.members as [EnsembleMember, EnsembleMember, EnsembleMember];
+    const writer = await NzcClient.connect(`127.0.0.1:${first.clientPort}`);
+    const watcher = await NzcClient.connect(`127.0.0.1:${second.clientPort}`);
+    try {
+      expect(await writer.create('/zk', Buffer.from('a'))).toBe('/zk');
+      const ephemeral = await writer.create('/zk/e-', null, zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL);
+      expect(ephemeral).toBe('/zk/e-0000000000');
+      await watcher.getData('/zk', true);
+      await writer.setData('/zk', Buffer.from('b'));
+      await waitFor(() => watcher.events.length === 1, 10_000, 'the watch event on another server');
+      expect(watcher.events).toEqual(['NODE_DATA_CHANGED:/zk']);
+      // The same session, resumed on a third server with its id and password, keeps its ephemeral.
+      const moved = await NzcClient.connect(`127.0.0.1:${third.clientPort}`, { sessionId: writer.sessionId, sessionPassword: writer.sessionPassword });
+      try {
+        expect(moved.sessionId.equals(writer.sessionId)).toBe(true);
+        expect((await moved.getChildren('/zk')).children).toEqual(['e-0000000000']);
+        await moved.create('/zk/from-third', null);
+      } finally {
+        await moved.close();
+      }
+      await waitFor(async () => (await watcher.getChildren('/zk')).children.length === 1, 10_000, 'the ephemeral gone with the closed session');
+      expect((await watcher.getChildren('/zk')).children).toEqual(['from-third']);
+    } finally {
+      await writer.close().catch(() => undefined);
+      await watcher.close();
+    }
+  }, 120_000);
 });
 
 describe('bringing a server level', () => {

@@ -173,6 +173,10 @@ export class NzcClient {
     return this.raw.getSessionId();
   }
 
+  get sessionPassword(): Buffer {
+    return this.raw.getSessionPassword();
+  }
+
   close(): Promise<void> {
     return new Promise((resolve) => {
       if (this.raw.getState().name === 'DISCONNECTED' || this.raw.getState().name === 'EXPIRED') {
