@@ -5,6 +5,8 @@
 import { writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { CairnUnaryClient } from '../../src/client/unary.js';
+import { isKeeperError } from '../../src/core/errors.js';
 import { makeDataDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
 
 /** Ports the OS hands out now (held together so they differ, then released). */
@@ -27,6 +29,8 @@ export async function freePorts(count: number): Promise<number[]> {
 
 export interface EnsembleMember {
   id: number;
+  /** The address its ports bind to. */
+  host: string;
   dataDir: string;
   config: Record<string, string | number | boolean>;
   process: ServerProcess | null;
@@ -64,25 +68,59 @@ function currentRole(member: EnsembleMember): { role: string; serving: boolean }
   return null;
 }
 
-export async function startEnsemble(options: { voters: number; observers?: number; config?: Record<string, string | number>; env?: Record<string, string> }): Promise<Ensemble> {
+/** Where a server runs: its address, a command to run it under (e.g. in a network namespace), fixed ports. */
+export interface Placement {
+  host: string;
+  wrap?: string[];
+  ports?: { grpc: number; http: number; client: number; quorum: number; election: number };
+}
+
+export async function startEnsemble(options: {
+  voters: number;
+  observers?: number;
+  config?: Record<string, string | number>;
+  env?: Record<string, string>;
+  placement?: (id: number) => Placement;
+}): Promise<Ensemble> {
   const count = options.voters + (options.observers ?? 0);
   const ports = await freePorts(count * 2);
+  const placements = Array.from({ length: count }, (_, index) => options.placement?.(index + 1) ?? { host: '127.0.0.1' });
   const servers: Record<string, string> = {};
   for (let index = 0; index < count; index++) {
     const id = index + 1;
     const type = id > options.voters ? ':observer' : '';
-    servers[`server.${id}`] = `127.0.0.1:${ports[index * 2]}:${ports[index * 2 + 1]}${type}`;
+    const placed = placements[index]!;
+    const quorum = placed.ports?.quorum ?? ports[index * 2];
+    const election = placed.ports?.election ?? ports[index * 2 + 1];
+    servers[`server.${id}`] = `${placed.host}:${quorum}:${election}${type}`;
   }
   const members: EnsembleMember[] = [];
   for (let index = 0; index < count; index++) {
     const id = index + 1;
     const dataDir = await makeDataDir(`cairn-ensemble-${id}-`);
     await writeFile(join(dataDir, 'myid'), `${id}\n`);
-    members.push({ id, dataDir, config: { tickTime: 200, initLimit: 10, syncLimit: 5, ...options.config, ...servers }, process: null, grpcAddress: '', httpPort: 0, clientPort: 0 });
+    const host = placements[index]!.host;
+    members.push({
+      id,
+      host,
+      dataDir,
+      config: { tickTime: 200, initLimit: 10, syncLimit: 5, ...options.config, clientPortAddress: host, ...servers },
+      process: null,
+      grpcAddress: '',
+      httpPort: 0,
+      clientPort: 0,
+    });
   }
   const start = async (id: number): Promise<EnsembleMember> => {
     const member = members[id - 1]!;
-    member.process = await startServerProcess({ dataDir: member.dataDir, config: member.config, ...(options.env === undefined ? {} : { env: options.env }) });
+    const placed = placements[id - 1]!;
+    member.process = await startServerProcess({
+      dataDir: member.dataDir,
+      config: member.config,
+      ...(options.env === undefined ? {} : { env: options.env }),
+      ...(placed.wrap === undefined ? {} : { wrap: placed.wrap }),
+      ...(placed.ports === undefined ? {} : { ports: placed.ports }),
+    });
     member.grpcAddress = member.process.grpcAddress;
     member.httpPort = member.process.httpPort;
     member.clientPort = member.process.clientPort;
@@ -119,7 +157,79 @@ export async function startEnsemble(options: { voters: number; observers?: numbe
 
 /** The tree digest and last zxid a server reports through its admin API. */
 export async function digestOf(member: EnsembleMember): Promise<{ zxid: number; digest: number }> {
-  const response = await fetch(`http://127.0.0.1:${member.httpPort}/commands/hash`);
+  const response = await fetch(`http://${member.host}:${member.httpPort}/commands/hash`);
   const body = (await response.json()) as { digests: { zxid: number; digest: number }[] };
   return body.digests[0]!;
+}
+
+/** Every live server reports the same last zxid and tree digest. */
+export async function awaitConvergence(members: EnsembleMember[], timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    async () => {
+      const digests = await Promise.all(members.map((member) => digestOf(member).catch(() => null)));
+      if (digests.some((digest) => digest === null)) return false;
+      return new Set(digests.map((digest) => `${digest!.zxid}:${digest!.digest}`)).size === 1;
+    },
+    timeoutMs,
+    'every server at the same zxid and digest',
+  );
+}
+
+/** Children of a path as every server sees it after a sync. */
+export async function childrenEverywhere(members: EnsembleMember[], path: string): Promise<string[][]> {
+  return Promise.all(
+    members.map(async (member) => {
+      const client = new CairnUnaryClient(member.grpcAddress, { timeoutMs: 10_000 });
+      try {
+        await client.sync(path);
+        return (await client.children(path)).children.sort();
+      } finally {
+        client.close();
+      }
+    }),
+  );
+}
+
+/** Creates nodes under `parent` through `address` until stopped; records what was acknowledged. */
+export function writeLoad(addresses: string[], parent: string) {
+  const acknowledged = new Set<string>();
+  const attempted = new Set<string>();
+  let stopped = false;
+  let failures = 0;
+  let lastSuccessMs = Date.now();
+  const successTimes: number[] = [];
+  const run = async (address: string, worker: number) => {
+    const client = new CairnUnaryClient(address, { timeoutMs: 3_000 });
+    try {
+      for (let index = 0; !stopped && index < 100_000; index++) {
+        const path = `${parent}/w${worker}-${index}`;
+        attempted.add(path);
+        try {
+          await client.create(path, `v${index}`);
+          acknowledged.add(path);
+          lastSuccessMs = Date.now();
+          successTimes.push(lastSuccessMs);
+        } catch (error) {
+          if (!isKeeperError(error)) throw error;
+          failures++;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      }
+    } finally {
+      client.close();
+    }
+  };
+  const done = Promise.all(addresses.map((address, worker) => run(address, worker)));
+  return {
+    acknowledged,
+    attempted,
+    successTimes,
+    get failures() {
+      return failures;
+    },
+    async stop() {
+      stopped = true;
+      await done;
+    },
+  };
 }

@@ -5,10 +5,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CairnUnaryClient } from '../../src/client/unary.js';
 import { CairnClient } from '../../src/client/session.js';
-import { isKeeperError } from '../../src/core/errors.js';
 import { removeDir, waitFor } from './harness.js';
 import { NzcClient, zookeeper } from '../jute/nzc.js';
-import { digestOf, startEnsemble, type Ensemble, type EnsembleMember } from './ensemble-harness.js';
+import { awaitConvergence, childrenEverywhere, startEnsemble, writeLoad, type Ensemble, type EnsembleMember } from './ensemble-harness.js';
 
 const ensembles: Ensemble[] = [];
 
@@ -24,78 +23,6 @@ async function launch(voters: number, observers = 0): Promise<Ensemble> {
   ensembles.push(ensemble);
   await ensemble.awaitServing(voters + observers);
   return ensemble;
-}
-
-/** Every live server reports the same last zxid and tree digest. */
-async function awaitConvergence(members: EnsembleMember[], timeoutMs = 30_000): Promise<void> {
-  await waitFor(
-    async () => {
-      const digests = await Promise.all(members.map((member) => digestOf(member).catch(() => null)));
-      if (digests.some((digest) => digest === null)) return false;
-      return new Set(digests.map((digest) => `${digest!.zxid}:${digest!.digest}`)).size === 1;
-    },
-    timeoutMs,
-    'every server at the same zxid and digest',
-  );
-}
-
-/** Children of a path as every server sees it after a sync. */
-async function childrenEverywhere(members: EnsembleMember[], path: string): Promise<string[][]> {
-  return Promise.all(
-    members.map(async (member) => {
-      const client = new CairnUnaryClient(member.grpcAddress, { timeoutMs: 10_000 });
-      try {
-        await client.sync(path);
-        return (await client.children(path)).children.sort();
-      } finally {
-        client.close();
-      }
-    }),
-  );
-}
-
-/** Creates nodes under `parent` through `address` until stopped; records what was acknowledged. */
-function writeLoad(addresses: string[], parent: string) {
-  const acknowledged = new Set<string>();
-  const attempted = new Set<string>();
-  let stopped = false;
-  let failures = 0;
-  let lastSuccessMs = Date.now();
-  const successTimes: number[] = [];
-  const run = async (address: string, worker: number) => {
-    const client = new CairnUnaryClient(address, { timeoutMs: 3_000 });
-    try {
-      for (let index = 0; !stopped && index < 100_000; index++) {
-        const path = `${parent}/w${worker}-${index}`;
-        attempted.add(path);
-        try {
-          await client.create(path, `v${index}`);
-          acknowledged.add(path);
-          lastSuccessMs = Date.now();
-          successTimes.push(lastSuccessMs);
-        } catch (error) {
-          if (!isKeeperError(error)) throw error;
-          failures++;
-          await new Promise((resolve) => setTimeout(resolve, 20));
-        }
-      }
-    } finally {
-      client.close();
-    }
-  };
-  const done = Promise.all(addresses.map((address, worker) => run(address, worker)));
-  return {
-    acknowledged,
-    attempted,
-    successTimes,
-    get failures() {
-      return failures;
-    },
-    async stop() {
-      stopped = true;
-      await done;
-    },
-  };
 }
 
 describe('an ensemble of real processes', () => {

@@ -39,11 +39,16 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Extra environment variables for the server process (e.g. CAIRN_HTTP_* limits). */
   env?: Record<string, string>;
+  /** A command the server runs under, e.g. ['ip', 'netns', 'exec', NAME] (it must exec, keeping the pid). */
+  wrap?: string[];
+  /** Ports to pass as flags (default 0: any free port). */
+  ports?: { grpc: number; http: number; client: number };
 }
 
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? (await makeDataDir());
-  const args = [CLI, 'server', '--data-dir', dataDir, '--grpc-port', '0', '--http-port', '0', '--client-port', '0'];
+  const ports = options.ports ?? { grpc: 0, http: 0, client: 0 };
+  const args = [CLI, 'server', '--data-dir', dataDir, '--grpc-port', String(ports.grpc), '--http-port', String(ports.http), '--client-port', String(ports.client)];
   if (options.config !== undefined) {
     const file = join(dataDir, 'test.cfg');
     const lines = Object.entries({ clientPortAddress: '127.0.0.1', ...options.config }).map(([key, value]) => `${key}=${value}`);
@@ -54,7 +59,8 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     await writeFile(file, 'clientPortAddress=127.0.0.1\n');
     args.push('--config', file);
   }
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
+  const command = options.wrap === undefined ? [process.execPath, ...args] : [...options.wrap, process.execPath, ...args];
+  const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
   child.stderr!.on('data', (chunk) => (stderr += chunk.toString()));
@@ -92,7 +98,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     grpcPort,
     httpPort,
     clientPort,
-    grpcAddress: `127.0.0.1:${grpcPort}`,
+    grpcAddress: `${typeof entry.host === 'string' && entry.host !== '0.0.0.0' ? entry.host : '127.0.0.1'}:${grpcPort}`,
     logs,
     exited,
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
