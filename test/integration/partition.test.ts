@@ -4,6 +4,7 @@
 // and every server holds the same tree.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CairnUnaryClient } from '../../src/client/unary.js';
 import { removeDir, waitFor } from './harness.js';
 import { awaitConvergence, childrenEverywhere, startEnsemble, writeLoad, type Ensemble } from './ensemble-harness.js';
 import { createTestNetwork, testNetworkUnavailable, type TestNetwork } from './netns.js';
@@ -88,5 +89,37 @@ describe.skipIf(unavailable !== null)('partitions between servers in network nam
     const present = new Set(views[0]!.map((child) => `/${child}`));
     for (const path of load.acknowledged) expect(present.has(path), `acknowledged ${path} is present`).toBe(true);
     for (const path of present) if (path.startsWith('/w')) expect(load.attempted.has(path), `${path} was requested`).toBe(true);
+  }, 300_000);
+
+  it('TRUNC: a leader cut off from both followers logs txns no one else has, and cuts them when it comes back', async () => {
+    const members = ensemble.members;
+    await ensemble.awaitServing(3, 60_000);
+    const leader = ensemble.leader()!;
+    const old = members[leader - 1]!;
+    const followers = members.filter((member) => member.id !== leader);
+    // Cut both followers off: the leader still takes our requests (we reach it) and logs them,
+    // but no proposal can reach anyone else, so none commits.
+    for (const follower of followers) network.isolate(follower.id);
+    const doomed = new CairnUnaryClient(old.grpcAddress, { timeoutMs: 700 });
+    const attempts = await Promise.allSettled(Array.from({ length: 10 }, (_, index) => doomed.create(`/trunc-${index}`, 'never')));
+    doomed.close();
+    expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toEqual([]);
+    await old.process!.stop('SIGKILL');
+    for (const follower of followers) network.reconnect(follower.id);
+    await waitFor(() => followers.some((member) => ensemble.roleOf(member.id)?.role === 'leader' && ensemble.roleOf(member.id)?.serving === true), 60_000, 'a new leader of the two');
+    const newLeader = followers.find((member) => ensemble.roleOf(member.id)?.role === 'leader')!;
+    const writer = new CairnUnaryClient(newLeader.grpcAddress, { timeoutMs: 10_000 });
+    await writer.create('/after-trunc', 'new epoch');
+    writer.close();
+    await ensemble.start(old.id);
+    await waitFor(() => ensemble.roleOf(old.id)?.role === 'follower' && ensemble.roleOf(old.id)?.serving === true, 60_000, 'the old leader following');
+    await awaitConvergence(members, 60_000);
+    expect(old.process!.logs.some((line) => line.msg === "truncating the log after the leader's TRUNC")).toBe(true);
+    const views = await childrenEverywhere(members, '/');
+    for (const view of views) {
+      expect(view).toEqual(views[0]);
+      expect(view).toContain('after-trunc');
+      expect(view.filter((child) => child.startsWith('trunc-'))).toEqual([]);
+    }
   }, 300_000);
 });
