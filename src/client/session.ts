@@ -54,7 +54,7 @@ export interface SessionOptions extends ChannelSettings {
 
 /** Why the session stream ended. */
 export type SessionEnd =
-  | { kind: 'closed'; reason: 'closed' | 'expired' | 'shutdown' | 'moved' | 'unspecified' }
+  | { kind: 'closed'; reason: 'closed' | 'expired' | 'shutdown' | 'moved' | 'unavailable' | 'unspecified' }
   | { kind: 'disconnected'; error: KeeperError }
   | { kind: 'detached' };
 
@@ -73,6 +73,7 @@ const CLOSE_REASON_NAMES: Record<number, Extract<SessionEnd, { kind: 'closed' }>
   [CloseReason.CLOSE_REASON_EXPIRED]: 'expired',
   [CloseReason.CLOSE_REASON_SHUTDOWN]: 'shutdown',
   [CloseReason.CLOSE_REASON_MOVED]: 'moved',
+  [CloseReason.CLOSE_REASON_UNAVAILABLE]: 'unavailable',
 };
 
 export interface CairnClientEvents {

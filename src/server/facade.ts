@@ -11,9 +11,10 @@ export interface SessionSink {
   onEvent(event: WatchEvent): void;
   /**
    * The channel ended: the session expired, was closed by the client, the server shut down, or
-   * the session was resumed on another channel ('moved': this channel is done, the session lives).
+   * the session was resumed on another channel ('moved': this channel is done, the session lives),
+   * or this server lost its leader ('unavailable': resume the session on another server).
    */
-  onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved'): void;
+  onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved' | 'unavailable'): void;
 }
 
 export interface ConnectOptions {

@@ -241,6 +241,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
 
   async connect(options: ConnectOptions, sink: SessionSink): Promise<SessionHandle> {
     if (this.stopping) throw keeperError('ConnectionLoss', undefined, 'the server is shutting down');
+    if (!this.replicator.serving) throw keeperError('ConnectionLoss', undefined, 'this server has no leader now: try another server');
     const lastSeen = options.lastZxidSeen ?? 0;
     if (lastSeen > this.state.lastZxid) {
       throw keeperError('ConnectionLoss', undefined, `the client has seen zxid 0x${lastSeen.toString(16)}, newer than this server's 0x${this.state.lastZxid.toString(16)}`);
@@ -273,14 +274,14 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   }
 
   /** The channel's transport is gone or replaced: forget its watches; the session lives on. */
-  private retireChannel(channel: SessionChannel, reason: 'moved' | 'detached'): void {
+  private retireChannel(channel: SessionChannel, reason: 'moved' | 'detached' | 'unavailable'): void {
     if (this.channels.get(channel.sessionId) === channel) this.channels.delete(channel.sessionId);
     this.watches.removeWatcher(channel.sessionId);
     channel.replies.cancelWaiting(keeperError('ConnectionLoss', undefined, `the session channel was ${reason}`));
     const sink = channel.sink;
     channel.sink = null;
     channel.ended = true;
-    if (reason === 'moved') sink?.onSessionClosed('moved');
+    if (reason !== 'detached') sink?.onSessionClosed(reason);
   }
 
   touch(channel: SessionChannel): void {
@@ -762,6 +763,9 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     }
     this.prep.reset();
     if (serving) return;
+    // Without a leader this server cannot answer its sessions: end their channels so the clients
+    // resume them on another server (the sessions live on; their watches go with the channel).
+    for (const channel of [...this.channels.values()]) this.retireChannel(channel, 'unavailable');
     // The leader is gone: what was proposed or forwarded has an unknown outcome.
     const lost = keeperError('ConnectionLoss', undefined, 'the server lost its leader');
     for (const settle of this.forwardedWrites.values()) settle({ ok: false, error: lost });

@@ -18,6 +18,8 @@ export interface Replicator {
   /** True when this server prepares writes itself: standalone, or the serving leader. */
   readonly preparesWrites: boolean;
   readonly role: ReplicationRole;
+  /** Whether this server serves clients now (standalone always; a member once synced with a leader). */
+  readonly serving: boolean;
   /** The zxid the next proposal must carry; null when this server cannot propose now. */
   nextZxid(): Zxid | null;
   /** Proposes a record carrying nextZxid(); it comes back through `onCommitted` once committed. */
@@ -26,8 +28,11 @@ export interface Replicator {
   forward(message: ForwardedMessage): boolean;
   /** Leader: answers a learner's write that made no txn, once every earlier proposal is committed. */
   reply(to: ServerId, reply: ForwardReply): void;
-  /** Learner: `done` runs once everything the leader had proposed before now is applied here. */
-  sync(done: () => void): boolean;
+  /**
+   * Learner: `done` runs once everything the leader had proposed before now is applied here;
+   * `fail` if the leader is lost first. False when no leader serves us.
+   */
+  sync(done: () => void, fail: (error: unknown) => void): boolean;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -53,6 +58,7 @@ export class LocalReplicator implements Replicator {
   lastProposedZxid: Zxid;
   readonly preparesWrites = true;
   readonly role = 'standalone' as const;
+  readonly serving = true;
 
   constructor(
     private readonly persistence: Persistence,

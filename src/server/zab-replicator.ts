@@ -85,6 +85,10 @@ export class ZabReplicator implements Replicator {
     return this.zab.lastZxid;
   }
 
+  get serving(): boolean {
+    return this.zab.serving && this.busy === null;
+  }
+
   get preparesWrites(): boolean {
     return this.zab.role === 'leading' && this.zab.serving;
   }

@@ -203,3 +203,36 @@ describe('bringing a server level', () => {
     }
   }, 120_000);
 });
+
+describe('sessions when a server loses its leader', () => {
+  it('a follower ends its session channels as unavailable; the client resumes the session on another server', async () => {
+    const ensemble = await launch(3);
+    const leader = ensemble.leader()!;
+    const [follower, other] = ensemble.members.filter((member) => member.id !== leader) as [EnsembleMember, EnsembleMember];
+    const client = await CairnClient.connect(follower.grpcAddress, { timeoutMs: 8_000 });
+    await client.create('/mine', null, { mode: 1 });
+    const ended = new Promise<unknown>((resolve) => client.once('end', resolve));
+    await ensemble.members[leader - 1]!.process!.stop('SIGKILL');
+    expect(await ended).toEqual({ kind: 'closed', reason: 'unavailable' });
+    // Resume on whichever of the two serves first once they elected a new leader.
+    let resumed: CairnClient | null = null;
+    await waitFor(async () => {
+      for (const member of [other, follower]) {
+        try {
+          resumed = await CairnClient.connect(member.grpcAddress, { timeoutMs: 8_000, sessionId: client.sessionId, password: client.password, lastZxidSeen: client.lastZxid });
+          return true;
+        } catch {
+          // not serving yet
+        }
+      }
+      return false;
+    }, 60_000, 'the session resumed on a serving server');
+    try {
+      expect(resumed!.sessionId).toBe(client.sessionId);
+      await resumed!.sync('/');
+      expect(await resumed!.exists('/mine')).not.toBeNull();
+    } finally {
+      await resumed!.close();
+    }
+  }, 120_000);
+});

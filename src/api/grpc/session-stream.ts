@@ -46,6 +46,7 @@ const CLOSE_REASONS: Record<SessionEndReason, CloseReason__Output> = {
   expired: CloseReason.CLOSE_REASON_EXPIRED,
   shutdown: CloseReason.CLOSE_REASON_SHUTDOWN,
   moved: CloseReason.CLOSE_REASON_MOVED,
+  unavailable: CloseReason.CLOSE_REASON_UNAVAILABLE,
 };
 
 /** One place in the stream's answer order. */

@@ -431,7 +431,7 @@ export class JuteConnection {
     });
   }
 
-  private onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved'): void {
+  private onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved' | 'unavailable'): void {
     this.handle = null;
     if (reason === 'closed') {
       // The client's own closeSession: its reply is still to be written, then the socket ends.
@@ -440,7 +440,8 @@ export class JuteConnection {
       return;
     }
     // ZooKeeper closes the connection of an expired session; the client learns "expired" when it
-    // reconnects and is refused. Moved and shutdown: the session lives on elsewhere or later.
+    // reconnects and is refused. Moved, unavailable (no leader) and shutdown: the session lives on
+    // elsewhere or later, and the client reconnects to another server, as with ZooKeeper.
     this.close(`session ${reason}`);
   }
 

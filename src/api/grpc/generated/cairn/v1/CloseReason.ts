@@ -22,6 +22,11 @@ export const CloseReason = {
    * The session was resumed on another stream: this stream is done, the session lives on.
    */
   CLOSE_REASON_MOVED: 4,
+  /**
+   * This server of an ensemble lost its leader and cannot serve: the session lives on; resume it
+   * (id, password, last zxid seen) on another server within its timeout, as ZooKeeper clients do.
+   */
+  CLOSE_REASON_UNAVAILABLE: 5,
 } as const;
 
 /**
@@ -51,6 +56,12 @@ export type CloseReason =
    */
   | 'CLOSE_REASON_MOVED'
   | 4
+  /**
+   * This server of an ensemble lost its leader and cannot serve: the session lives on; resume it
+   * (id, password, last zxid seen) on another server within its timeout, as ZooKeeper clients do.
+   */
+  | 'CLOSE_REASON_UNAVAILABLE'
+  | 5
 
 /**
  * Why a session stream ended.
