@@ -116,6 +116,37 @@ describe('an ensemble of real processes', () => {
   }, 180_000);
 });
 
+describe('five voters', () => {
+  it('survive two SIGKILLed servers (the leader first) under load with one history', async () => {
+    const ensemble = await launch(5);
+    const setup = new CairnUnaryClient(ensemble.members[0]!.grpcAddress, { timeoutMs: 10_000 });
+    await setup.create('/five', null);
+    setup.close();
+    const leader = ensemble.leader()!;
+    const followers = ensemble.members.filter((member) => member.id !== leader);
+    const [victim, ...survivors] = followers as [EnsembleMember, ...EnsembleMember[]];
+    const load = writeLoad(
+      survivors.map((member) => member.grpcAddress),
+      '/five',
+    );
+    await waitFor(() => load.acknowledged.size >= 100, 30_000, 'writes before the kills');
+    await ensemble.members[leader - 1]!.process!.stop('SIGKILL');
+    await victim.process!.stop('SIGKILL');
+    const countAfter = load.acknowledged.size;
+    await waitFor(() => load.acknowledged.size >= countAfter + 100, 60_000, 'writes with three of five');
+    await load.stop();
+    await ensemble.start(leader);
+    await ensemble.start(victim.id);
+    await ensemble.awaitServing(5, 60_000);
+    await awaitConvergence(ensemble.members);
+    const views = await childrenEverywhere(ensemble.members, '/five');
+    for (const view of views) expect(view).toEqual(views[0]);
+    const present = new Set(views[0]!.map((child) => `/five/${child}`));
+    for (const path of load.acknowledged) expect(present.has(path), `acknowledged ${path} is present`).toBe(true);
+    for (const path of present) expect(load.attempted.has(path), `${path} was requested`).toBe(true);
+  }, 180_000);
+});
+
 describe('stock ZooKeeper clients against an ensemble', () => {
   it('node-zookeeper-client writes through any server, watches across servers, and moves its session to another server', async () => {
     const ensemble = await launch(3);
