@@ -36,6 +36,8 @@ export interface ZooKeeperOptions {
   /** Extra zoo.cfg lines. */
   config?: Record<string, string | number | boolean>;
   startTimeoutMs?: number;
+  /** An ensemble member: its id (written to myid), its client port; config holds the server.N lines. */
+  member?: { myid: number; port: number };
 }
 
 /** A port the OS says is free now; ZooKeeper cannot report the port it picked for clientPort=0. */
@@ -53,7 +55,8 @@ export async function freePort(): Promise<number> {
 
 export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperProcess> {
   const dataDir = await mkdtemp(join(tmpdir(), 'zookeeper-real-'));
-  const port = await freePort();
+  const port = options.member?.port ?? (await freePort());
+  if (options.member !== undefined) await writeFile(join(dataDir, 'myid'), `${options.member.myid}\n`);
   const settings: Record<string, string | number | boolean> = {
     tickTime: 2000,
     dataDir,
@@ -74,7 +77,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
       '-Dzookeeper.jmx.log4j.disable=true',
       '-cp',
       `${LOG_CONFIG_DIR}:${ZOOKEEPER_JAR}`,
-      'org.apache.zookeeper.server.ZooKeeperServerMain',
+      options.member === undefined ? 'org.apache.zookeeper.server.ZooKeeperServerMain' : 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
       configFile,
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
