@@ -106,7 +106,11 @@ describe('an ensemble of real processes', () => {
     }
     await load.stop();
     // The old leader finds it lost its quorum, and follows the new one.
-    await waitFor(() => ensemble.roleOf(leader)?.role === 'follower' && ensemble.roleOf(leader)?.serving === true, 60_000, 'the old leader following');
+    await waitFor(() => ensemble.roleOf(leader)?.role === 'follower' && ensemble.roleOf(leader)?.serving === true, 60_000, 'the old leader following').catch((error: Error) => {
+      const roles = ensemble.members.map((member) => `${member.id}:${JSON.stringify(ensemble.roleOf(member.id))}`).join(' ');
+      const tail = paused.process!.logs.slice(-15).map((line) => JSON.stringify(line)).join('\n');
+      throw new Error(`${error.message}; roles ${roles}; the old leader's last log lines:\n${tail}`);
+    });
     await ensemble.awaitServing(3);
     await awaitConvergence(ensemble.members);
     const views = await childrenEverywhere(ensemble.members, '/');
