@@ -42,7 +42,7 @@ export const ERRORS = {
   DataInconsistency: spec('DataInconsistency', -3, GRPC.DATA_LOSS, 500, 'A data inconsistency was found.'),
   ConnectionLoss: spec('ConnectionLoss', -4, GRPC.UNAVAILABLE, 503, 'The connection to the server was lost.'),
   MarshallingError: spec('MarshallingError', -5, GRPC.INVALID_ARGUMENT, 400, 'The request could not be decoded.'),
-  Unimplemented: spec('Unimplemented', -6, GRPC.UNIMPLEMENTED, 501, 'The operation is not implemented.'),
+  Unimplemented: spec('Unimplemented', -6, GRPC.UNIMPLEMENTED, 501, 'The server does not support this operation.'),
   OperationTimeout: spec('OperationTimeout', -7, GRPC.DEADLINE_EXCEEDED, 504, 'The operation timed out.'),
   BadArguments: spec('BadArguments', -8, GRPC.INVALID_ARGUMENT, 400, 'The arguments are invalid.'),
   UnknownSession: spec('UnknownSession', -12, GRPC.NOT_FOUND, 404, 'The session is not known to the server.'),
