@@ -155,6 +155,23 @@ export async function startEnsemble(options: {
   return ensemble;
 }
 
+/** What a server says it is through its admin API ('leader', 'follower', 'observer', 'looking'). */
+export async function stateOf(member: EnsembleMember): Promise<string | null> {
+  try {
+    const response = await fetch(`http://${member.host}:${member.httpPort}/commands/srvr`, { signal: AbortSignal.timeout(2_000) });
+    const body = (await response.json()) as { server_stats: { server_state: string } };
+    return body.server_stats.server_state;
+  } catch {
+    return null;
+  }
+}
+
+/** The last zxid a server proposed (a leader) or logged, from its admin API. */
+export async function lastProposedOf(member: EnsembleMember): Promise<number> {
+  const response = await fetch(`http://${member.host}:${member.httpPort}/commands/last_zxid`, { signal: AbortSignal.timeout(2_000) });
+  return ((await response.json()) as { last_proposed_zxid: number }).last_proposed_zxid;
+}
+
 /** The tree digest and last zxid a server reports through its admin API. */
 export async function digestOf(member: EnsembleMember): Promise<{ zxid: number; digest: number }> {
   const response = await fetch(`http://${member.host}:${member.httpPort}/commands/hash`);
