@@ -12,7 +12,7 @@ import { ReplicatedState } from '../core/state.js';
 import type { TxnRecord, Zxid } from '../core/types.js';
 import { writeEpochs } from '../storage/epochs.js';
 import { ZabPeer } from '../zab/peer.js';
-import type { HardState, PeerMessage, Ready, ServerId } from '../zab/types.js';
+import { isEmptyReady, type HardState, type PeerMessage, type Ready, type ServerId } from '../zab/types.js';
 import type { Ensemble } from './ensemble-config.js';
 import { decodeForwarded, decodeForwardReply, encodeForwarded, type ForwardedMessage, type ForwardReply } from './forwarding.js';
 import { PeerTransport, type PeerAddress } from './peer-transport.js';
@@ -180,7 +180,7 @@ export class ZabReplicator implements Replicator {
     for (let round = 0; round < 10_000; round++) {
       if (this.busy !== null) return;
       const ready = this.zab.takeReady();
-      if (isEmpty(ready)) {
+      if (isEmptyReady(ready)) {
         this.reportRole();
         return;
       }
@@ -321,17 +321,3 @@ export class ZabReplicator implements Replicator {
   }
 }
 
-function isEmpty(ready: Ready): boolean {
-  return (
-    ready.hardState === null &&
-    ready.truncateAfter === null &&
-    ready.entries.length === 0 &&
-    ready.committed.length === 0 &&
-    ready.disconnect.length === 0 &&
-    ready.messages.length === 0 &&
-    ready.sendSnapshot.length === 0 &&
-    ready.forwarded.length === 0 &&
-    ready.replies.length === 0 &&
-    ready.syncsDone.length === 0
-  );
-}

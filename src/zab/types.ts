@@ -178,3 +178,19 @@ export function emptyReady(): Ready {
     syncsDone: [],
   };
 }
+
+/** Whether a step left nothing for the driver to do. */
+export function isEmptyReady(ready: Ready): boolean {
+  return (
+    ready.hardState === null &&
+    ready.truncateAfter === null &&
+    ready.entries.length === 0 &&
+    ready.committed.length === 0 &&
+    ready.disconnect.length === 0 &&
+    ready.messages.length === 0 &&
+    ready.sendSnapshot.length === 0 &&
+    ready.forwarded.length === 0 &&
+    ready.replies.length === 0 &&
+    ready.syncsDone.length === 0
+  );
+}

@@ -9,7 +9,7 @@ import { loadChunk, serializeState } from '../../src/core/snapshot.js';
 import { ReplicatedState } from '../../src/core/state.js';
 import type { Response, TxnRecord, WriteRequest, Zxid } from '../../src/core/types.js';
 import { ZabPeer, type PeerOptions } from '../../src/zab/peer.js';
-import type { Entry, HardState, Ready, ServerId } from '../../src/zab/types.js';
+import { isEmptyReady, type Entry, type HardState, type Ready, type ServerId } from '../../src/zab/types.js';
 import type { Delivery, SimNetwork } from './network.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
@@ -263,7 +263,7 @@ export class SimNode {
   drain(): void {
     for (let round = 0; round < 1000; round++) {
       const ready = this.zab.takeReady();
-      if (isEmpty(ready)) return;
+      if (isEmptyReady(ready)) return;
       this.carryOut(ready);
     }
     throw new Error('the driver loop did not settle');
@@ -359,20 +359,6 @@ function describeMessage(message: Delivery['message']): string {
   }
 }
 
-function isEmpty(ready: Ready): boolean {
-  return (
-    ready.hardState === null &&
-    ready.truncateAfter === null &&
-    ready.entries.length === 0 &&
-    ready.committed.length === 0 &&
-    ready.disconnect.length === 0 &&
-    ready.messages.length === 0 &&
-    ready.sendSnapshot.length === 0 &&
-    ready.forwarded.length === 0 &&
-    ready.replies.length === 0 &&
-    ready.syncsDone.length === 0
-  );
-}
 
 /** Forwarded requests in the simulation travel as JSON (data as text). */
 function toWire(forwarded: ForwardedRequest): unknown {
