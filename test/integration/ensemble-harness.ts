@@ -43,8 +43,10 @@ export interface EnsembleMember {
 export interface Ensemble {
   members: EnsembleMember[];
   start(id: number): Promise<EnsembleMember>;
-  /** The id of the server that currently leads and serves, from the servers' own logs. */
+  /** The id of a server that leads and serves by its own logs (a paused one may still say so). */
   leader(): number | null;
+  /** Every server whose logs say it leads and serves (an old, paused leader among them). */
+  leaders(): number[];
   /** A server's latest role and whether it serves, from its log; null when it is down. */
   roleOf(id: number): { role: string; serving: boolean } | null;
   /** Waits until some server leads and serves, and `count` servers serve in all. */
@@ -132,6 +134,12 @@ export async function startEnsemble(options: {
     start,
     roleOf(id) {
       return currentRole(members[id - 1]!);
+    },
+    leaders() {
+      return members.filter((member) => {
+        const role = currentRole(member);
+        return role?.role === 'leader' && role.serving;
+      }).map((member) => member.id);
     },
     leader() {
       for (const member of members) {

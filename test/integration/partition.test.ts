@@ -51,11 +51,8 @@ describe.skipIf(unavailable !== null)('partitions between servers in network nam
       await waitFor(() => load.acknowledged.size >= target, 60_000, what);
     };
     const newLeaderOtherThan = async (old: number) => {
-      await waitFor(() => {
-        const leader = ensemble.leader();
-        return leader !== null && leader !== old && ensemble.roleOf(old)?.role !== 'leader';
-      }, 60_000, `a leader other than ${old}`);
-      return ensemble.leader()!;
+      await waitFor(() => ensemble.leaders().some((id) => id !== old) && ensemble.roleOf(old)?.role !== 'leader', 60_000, `a leader other than ${old}`);
+      return ensemble.leaders().find((id) => id !== old)!;
     };
     try {
       await progress(50, 'writes before any partition');
