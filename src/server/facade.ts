@@ -36,8 +36,13 @@ export interface SessionHandle {
   /**
    * Submit one request. Answers resolve in submission order per session (FIFO), with a Response
    * or reject with a KeeperError. `zxid` is the server's last zxid when answering.
+   *
+   * `onAnswer`, when given, is called synchronously as the answer is released — in one order with
+   * `SessionSink.onEvent` calls, as ZooKeeper sends them (a write's response before the event of a
+   * later write) — and exactly once, even when the request is refused at once. A facade that
+   * writes from it keeps that order; one that writes from the promise writes a step later.
    */
-  submit(request: Request): Promise<{ response: Response; zxid: Zxid }>;
+  submit(request: Request, onAnswer?: (answer: AnswerOutcome) => void): Promise<{ response: Response; zxid: Zxid }>;
   /** A heartbeat: keeps the session alive. Returns the server's last zxid. */
   ping(): Zxid;
   /** Close the session (a closeSession txn); ephemerals go, watches fire. */
@@ -45,6 +50,8 @@ export interface SessionHandle {
   /** The transport went away; the session stays until it expires or is resumed elsewhere. */
   detach(): void;
 }
+
+export type AnswerOutcome = { ok: true; value: { response: Response; zxid: Zxid } } | { ok: false; error: unknown };
 
 /** An unsubscribe function for a stateless watch stream. */
 export type Unsubscribe = () => void;

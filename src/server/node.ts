@@ -103,8 +103,8 @@ class SessionChannel implements SessionHandle {
     this.replies = new OrderedReplies(outstandingLimit);
   }
 
-  submit(request: Request): Promise<Answer> {
-    return this.node.submitOnChannel(this, request);
+  submit(request: Request, onAnswer?: (answer: Settle<Answer>) => void): Promise<Answer> {
+    return this.node.submitOnChannel(this, request, onAnswer);
   }
 
   ping(): Zxid {
@@ -369,11 +369,15 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   // ------------------------------------------------------------------------------------------
   // Requests
 
-  submitOnChannel(channel: SessionChannel, request: Request): Promise<Answer> {
-    if (channel.ended) return Promise.reject(keeperError('SessionExpired'));
+  submitOnChannel(channel: SessionChannel, request: Request, onAnswer?: (answer: Settle<Answer>) => void): Promise<Answer> {
+    const refuse = (error: KeeperError) => {
+      onAnswer?.({ ok: false, error });
+      return Promise.reject(error);
+    };
+    if (channel.ended) return refuse(keeperError('SessionExpired'));
     this.touch(channel);
-    if (channel.replies.full) return Promise.reject(keeperError('Throttled', undefined, 'too many outstanding requests on this session'));
-    return this.submit(request, { sessionId: channel.sessionId, identities: channel.identities, replies: channel.replies, watcher: channel.sessionId });
+    if (channel.replies.full) return refuse(keeperError('Throttled', undefined, 'too many outstanding requests on this session'));
+    return this.submit(request, { sessionId: channel.sessionId, identities: channel.identities, replies: channel.replies, watcher: channel.sessionId }, onAnswer);
   }
 
   submitStateless(request: Request, identities: AuthId[]): Promise<Answer> {
@@ -388,10 +392,14 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     return this.submit(request, { sessionId: 0, identities, replies: new OrderedReplies<Answer>(1), watcher: null });
   }
 
-  private submit(request: Request, origin: Origin): Promise<Answer> {
-    if (this.stopping) return Promise.reject(keeperError('ConnectionLoss', undefined, 'the server is shutting down'));
+  private submit(request: Request, origin: Origin, onAnswer?: (answer: Settle<Answer>) => void): Promise<Answer> {
+    if (this.stopping) {
+      const error = keeperError('ConnectionLoss', undefined, 'the server is shutting down');
+      onAnswer?.({ ok: false, error });
+      return Promise.reject(error);
+    }
     this.stats.requests++;
-    if (isWriteRequest(request)) return this.submitWrite(request, origin);
+    if (isWriteRequest(request)) return this.submitWrite(request, origin, onAnswer);
     return origin.replies.reserve((settle) => {
       try {
         const response = this.executeNow(request as ReadRequest | SessionRequest, origin, settle);
@@ -399,12 +407,12 @@ export class CairnNode implements ServerFacade, ReplicationListener {
       } catch (error) {
         settle({ ok: false, error: asKeeperError(error, this.logger) });
       }
-    }).promise;
+    }, onAnswer).promise;
   }
 
-  private submitWrite(request: WriteRequest, origin: Origin): Promise<Answer> {
+  private submitWrite(request: WriteRequest, origin: Origin, onAnswer?: (answer: Settle<Answer>) => void): Promise<Answer> {
     this.stats.writes++;
-    const { promise, settle } = origin.replies.reserve();
+    const { promise, settle } = origin.replies.reserve(undefined, onAnswer);
     if (!this.replicator.preparesWrites) {
       this.forwardWrite(request, origin, settle);
       return promise;

@@ -13,6 +13,8 @@ interface Slot<T> {
   reject: (error: unknown) => void;
   /** Work to run once every earlier slot is answered (reads). */
   whenHead: (() => void) | null;
+  /** Told the answer synchronously as it is released, before the promise settles. */
+  onRelease: ((result: Settle<T>) => void) | undefined;
 }
 
 export class OrderedReplies<T> {
@@ -29,7 +31,10 @@ export class OrderedReplies<T> {
    * Takes a slot. `whenHead` runs once all earlier slots are answered; it must call the returned
    * settle function (now or later).
    */
-  reserve(whenHead?: (settle: (result: Settle<T>) => void) => void): { promise: Promise<T>; settle: (result: Settle<T>) => void } {
+  reserve(
+    whenHead?: (settle: (result: Settle<T>) => void) => void,
+    onRelease?: (result: Settle<T>) => void,
+  ): { promise: Promise<T>; settle: (result: Settle<T>) => void } {
     assert(this.outstanding < this.limit, 'outstanding requests within the per-session limit');
     let resolve!: (value: T) => void;
     let reject!: (error: unknown) => void;
@@ -37,7 +42,7 @@ export class OrderedReplies<T> {
       resolve = res;
       reject = rej;
     });
-    const slot: Slot<T> = { settled: null, resolve, reject, whenHead: null };
+    const slot: Slot<T> = { settled: null, resolve, reject, whenHead: null, onRelease };
     const settle = (result: Settle<T>) => {
       assert(slot.settled === null, 'a request is answered once');
       slot.settled = result;
@@ -85,6 +90,7 @@ export class OrderedReplies<T> {
         }
         this.head++;
         const settled = slot.settled!;
+        slot.onRelease?.(settled);
         if (settled.ok) slot.resolve(settled.value);
         else slot.reject(settled.error);
       }

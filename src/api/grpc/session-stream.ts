@@ -13,7 +13,7 @@ import type { Logger } from 'pino';
 import type { AuthId } from '../../core/acl.js';
 import { isKeeperError, keeperError } from '../../core/errors.js';
 import type { Request, WatchEvent } from '../../core/types.js';
-import type { ConnectOptions, ServerFacade, SessionHandle, SessionSink } from '../../server/facade.js';
+import type { AnswerOutcome, ConnectOptions, ServerFacade, SessionHandle, SessionSink } from '../../server/facade.js';
 import { responseToProto, sessionRequestFromProto, validate, watchEventToProto, xidFromProto } from './convert.js';
 import { toErrorDetail, toGrpcStatus, type GrpcStatus } from './errors.js';
 import { CloseReason, type CloseReason__Output } from './generated/cairn/v1/CloseReason.js';
@@ -209,18 +209,19 @@ export class SessionStream {
     }
     const answer: Answer = { settled: false, final: false };
     this.answers.push(answer);
-    this.submit(request).then(
-      ({ response, zxid }) => this.settle(answer, this.responseMessage(xid, zxid, response)),
-      (error: unknown) => this.settle(answer, this.errorMessage(xid, error)),
+    // Written as the node releases it, in one order with the session's events.
+    this.submit(request, (outcome) =>
+      outcome.ok ? this.settle(answer, this.responseMessage(xid, outcome.value.zxid, outcome.value.response)) : this.settle(answer, this.errorMessage(xid, outcome.error)),
     );
     if (this.answers.length >= this.settings.maxInFlight) this.pauseReading('in-flight');
   }
 
-  private submit(request: Request): ReturnType<SessionHandle['submit']> {
+  private submit(request: Request, onAnswer: (outcome: AnswerOutcome) => void): void {
     try {
-      return (this.handle as SessionHandle).submit(request);
+      // The promise says the same as onAnswer; only the callback writes.
+      (this.handle as SessionHandle).submit(request, onAnswer).catch(() => undefined);
     } catch (error) {
-      return Promise.reject(error);
+      onAnswer({ ok: false, error });
     }
   }
 

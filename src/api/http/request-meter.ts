@@ -70,7 +70,7 @@ export class RequestMeter {
           get timeoutMs() {
             return handle.timeoutMs;
           },
-          submit: (request: Request) => timed(request.op, () => handle.submit(request)),
+          submit: (request: Request, onAnswer?: Parameters<SessionHandle['submit']>[1]) => timed(request.op, () => handle.submit(request, onAnswer)),
           ping: () => handle.ping(),
           close: () => timed('closeSession', () => handle.close()),
           detach: () => handle.detach(),
