@@ -307,22 +307,29 @@ function repairsLogged(server: ServerProcess): string[] {
   return server.logs.filter((entry) => entry.msg === 'storage repaired during recovery').map((entry) => String(entry.repair));
 }
 
-/** The records of the newest log file: zxid and end offset of each, and where the good records end. */
+/**
+ * The records of the newest log file that holds any: zxid and end offset of each, and where the
+ * good records end. A kill between creating a log file and its first write leaves it empty (no
+ * header yet), which recovery removes; the records are then in the file before it.
+ */
 async function newestLogRecords(dataDir: string): Promise<{ path: string; records: Array<{ zxid: number; end: number }>; validEnd: number }> {
   const files = await listLogFiles(join(dataDir, 'cairn'));
-  const newest = files.at(-1);
-  if (newest === undefined) throw new Error('no log file');
-  const scanner = await LogFileScanner.open(newest);
-  const records: Array<{ zxid: number; end: number }> = [];
-  try {
-    for (let record = await scanner.next(); record !== null; record = await scanner.next()) {
-      records.push({ zxid: record.zxid, end: record.endOffset });
+  if (files.length === 0) throw new Error('no log file');
+  for (const file of [...files].reverse()) {
+    const scanner = await LogFileScanner.open(file);
+    const records: Array<{ zxid: number; end: number }> = [];
+    try {
+      for (let record = await scanner.next(); record !== null; record = await scanner.next()) {
+        records.push({ zxid: record.zxid, end: record.endOffset });
+      }
+      if (records.length === 0 && scanner.damage !== null && /header is 0 bytes/.test(scanner.damage)) continue;
+      expect(scanner.damage, 'a SIGKILL leaves no damage in the page cache').toBeNull();
+      return { path: file.path, records, validEnd: scanner.validEndOffset };
+    } finally {
+      await scanner.close();
     }
-    expect(scanner.damage, 'a SIGKILL leaves no damage in the page cache').toBeNull();
-    return { path: newest.path, records, validEnd: scanner.validEndOffset };
-  } finally {
-    await scanner.close();
   }
+  throw new Error('no log file holds a record');
 }
 
 async function writeAt(path: string, position: number, bytes: Buffer): Promise<void> {

@@ -15,7 +15,7 @@ import type { Logger } from 'pino';
 import { ipIdentity } from '../../core/acl.js';
 import { assert, isKeeperError, keeperError } from '../../core/errors.js';
 import { EventType, OpCode, type WatchEvent } from '../../core/types.js';
-import type { ServerFacade, SessionHandle, SessionSink } from '../../server/facade.js';
+import type { AnswerOutcome, ServerFacade, SessionHandle, SessionSink } from '../../server/facade.js';
 import {
   decodeCall,
   decodeConnectRequest,
@@ -340,14 +340,17 @@ export class JuteConnection {
     const pending = this.reserve(false);
     const isAuth = call.opcode === OpCode.auth;
     if (isAuth) this.pause('auth');
-    handle.submit(call.request).then(
-      ({ response, zxid }) =>
-        this.guarded(() => {
+    // Written as the node releases the answer, in one order with the session's events.
+    const onAnswer = (outcome: AnswerOutcome) =>
+      this.guarded(() => {
+        if (outcome.ok) {
           // ZooKeeper answers auth with zxid 0.
+          const { response, zxid } = outcome.value;
           this.settle(pending, isAuth ? encodeHeaderOnly(xid, 0, 0) : encodeReply(xid, zxid, call, response), zxid);
           if (isAuth) this.resume('auth');
-        }),
-      (error: unknown) => this.guarded(() => {
+          return;
+        }
+        const error = outcome.error;
         const code = isKeeperError(error) ? error.code : keeperError('SystemError').code;
         if (isAuth) {
           // A failed auth ends the connection, as in ZooKeeper; the session lives on.
@@ -358,8 +361,13 @@ export class JuteConnection {
           return;
         }
         this.settle(pending, encodeHeaderOnly(xid, this.facade.lastZxid(), code), -1);
-      }),
-    );
+      });
+    try {
+      // The promise says the same as onAnswer; only the callback writes.
+      handle.submit(call.request, onAnswer).catch(() => undefined);
+    } catch (error) {
+      onAnswer({ ok: false, error });
+    }
   }
 
   private closeSession(xid: number, handle: SessionHandle): void {
@@ -420,15 +428,10 @@ export class JuteConnection {
       this.heldEvents.push(event);
       return;
     }
-    if (this.phase === 'closed') return;
-    // The server pushes an event synchronously as it applies a txn, while the answers to this
-    // session's requests applied just before reach us one promise hop later. Waiting the same
-    // single hop keeps ZooKeeper's order: an answer to a request applied before the change goes
-    // out before the event, and the event before any answer that shows the change.
-    queueMicrotask(() => {
-      if (this.phase === 'closed' || this.socket.writableEnded) return;
-      this.write(encodeNotification(event));
-    });
+    if (this.phase === 'closed' || this.socket.writableEnded) return;
+    // Events and answers both arrive synchronously as the server applies txns and releases
+    // answers, so writing each at once keeps ZooKeeper's order.
+    this.write(encodeNotification(event));
   }
 
   private onSessionClosed(reason: 'expired' | 'closed' | 'shutdown' | 'moved' | 'unavailable'): void {
