@@ -183,6 +183,11 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     return this.state.lastZxid;
   }
 
+  /** Whether this server serves clients now (an ensemble member needs a leader). */
+  get serving(): boolean {
+    return this.replicator.serving;
+  }
+
   get sessionCount(): number {
     return this.state.sessions.size;
   }

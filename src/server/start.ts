@@ -112,7 +112,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     logger,
     version: CAIRN_VERSION,
     limits: httpLimitsFromEnvironment(),
-    ready: () => ({ status: 'ok', zxid: `0x${node.lastZxid().toString(16)}` }),
+    ready: () => (node.serving ? { status: 'ok', zxid: `0x${node.lastZxid().toString(16)}` } : null),
   });
   const httpPort = http.port;
   const jute = await startJuteServer({ facade: meter.wrap(node, 'jute'), node, config, logger });

@@ -7,7 +7,10 @@ import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { digest } from '../../src/core/acl.js';
 import { loadOpenApi, type Operation } from '../../src/api/http/openapi.js';
-import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeDataDir, removeDir, startServerProcess, type ServerProcess } from './harness.js';
+import { freePorts } from './ensemble-harness.js';
 import { basic, uniqueName } from './http-helpers.js';
 
 let server: ServerProcess;
@@ -30,6 +33,23 @@ const json = (method: string, path: string, body: unknown, headers: Record<strin
 async function openSession(): Promise<{ token: string; id: string }> {
   const session = (await (await json('POST', '/v1/sessions', { timeoutMs: 10_000 })).json()) as { token: string };
   return { token: session.token, id: session.token.split('.')[0] as string };
+}
+
+/** /readyz of one member of a 3-server ensemble started alone: it never has a leader. */
+async function readyzOfLoneMember(): Promise<Response> {
+  const dataDir = await makeDataDir('cairn-contract-lone-');
+  const ports = await freePorts(6);
+  await writeFile(join(dataDir, 'myid'), '1\n');
+  const servers = Object.fromEntries([1, 2, 3].map((id) => [`server.${id}`, `127.0.0.1:${ports[id * 2 - 2]}:${ports[id * 2 - 1]}`]));
+  const lone = await startServerProcess({ dataDir, config: servers });
+  try {
+    const answer = await fetch(`http://127.0.0.1:${lone.httpPort}/readyz`);
+    await answer.clone().arrayBuffer();
+    return answer;
+  } finally {
+    await lone.stop();
+    await removeDir(dataDir);
+  }
 }
 
 const SCENARIOS: Record<string, Scenario[]> = {
@@ -180,6 +200,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'runCommand 404': [() => get('/commands/frobnicate')],
   'metrics 200': [() => get('/metrics')],
   'readyz 200': [() => get('/readyz')],
+  'readyz 503': [() => readyzOfLoneMember()],
   'healthz 200': [() => get('/healthz')],
   'openapi 200': [() => get('/openapi.yaml')],
   'docs 200': [() => get('/docs')],

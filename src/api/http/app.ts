@@ -82,7 +82,8 @@ export interface HttpServerOptions {
   version: string;
   limits?: HttpLimits;
   /** Readiness: the zxid once the server serves. */
-  ready: () => { status: 'ok'; zxid: string };
+  /** Null while the server cannot serve (an ensemble member without a leader): /readyz answers 503. */
+  ready: () => { status: 'ok'; zxid: string } | null;
 }
 
 export interface HttpServerHandle {
@@ -175,7 +176,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         .code(200)
         .type(METRICS_CONTENT_TYPE)
         .send(renderMetrics({ source: options.admin, meter: options.meter, transports, slowClientsCut: () => ({ sse: sse.cutCount, websocket: webSockets.cutCount }), historySize: () => history.size })),
-    readyz: (_context, _http, reply) => sendJson(reply, 200, options.ready()),
+    readyz: (_context, _http, reply) => {
+      const ready = options.ready();
+      if (ready === null) throw keeperError('ConnectionLoss', undefined, 'this server is not serving: it has no leader now');
+      return sendJson(reply, 200, ready);
+    },
     healthz: (_context, _http, reply) => sendJson(reply, 200, { status: 'ok' }),
     openapi: (_context, _http, reply) => reply.code(200).type('application/yaml; charset=utf-8').send(openapi.text),
     // Served by @fastify/swagger-ui below.
