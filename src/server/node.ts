@@ -398,8 +398,10 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   }
 
   private submit(request: Request, origin: Origin, onAnswer?: (answer: Settle<Answer>) => void): Promise<Answer> {
-    if (this.stopping) {
-      const error = keeperError('ConnectionLoss', undefined, 'the server is shutting down');
+    // A member without a leader answers nothing, reads included: its tree may be arbitrarily old.
+    const refusal = this.stopping ? 'the server is shutting down' : !this.replicator.serving ? 'this server has no leader now: try another server' : null;
+    if (refusal !== null) {
+      const error = keeperError('ConnectionLoss', undefined, refusal);
       onAnswer?.({ ok: false, error });
       return Promise.reject(error);
     }

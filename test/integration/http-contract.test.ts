@@ -35,22 +35,21 @@ async function openSession(): Promise<{ token: string; id: string }> {
   return { token: session.token, id: session.token.split('.')[0] as string };
 }
 
-/** /readyz of one member of a 3-server ensemble started alone: it never has a leader. */
-async function readyzOfLoneMember(): Promise<Response> {
+/** One member of a 3-server ensemble started alone: it never has a leader, so it answers 503. */
+let lone: ServerProcess | undefined;
+let loneBase = '';
+
+async function startLoneMember(): Promise<void> {
   const dataDir = await makeDataDir('cairn-contract-lone-');
   const ports = await freePorts(6);
   await writeFile(join(dataDir, 'myid'), '1\n');
   const servers = Object.fromEntries([1, 2, 3].map((id) => [`server.${id}`, `127.0.0.1:${ports[id * 2 - 2]}:${ports[id * 2 - 1]}`]));
-  const lone = await startServerProcess({ dataDir, config: servers });
-  try {
-    const answer = await fetch(`http://127.0.0.1:${lone.httpPort}/readyz`);
-    await answer.clone().arrayBuffer();
-    return answer;
-  } finally {
-    await lone.stop();
-    await removeDir(dataDir);
-  }
+  lone = await startServerProcess({ dataDir, config: servers });
+  loneBase = `http://127.0.0.1:${lone.httpPort}`;
 }
+
+const atLone = (method: string, path: string, body?: string) =>
+  fetch(`${loneBase}${path}`, body === undefined ? { method } : { method, body, headers: { 'Content-Type': 'application/json' } });
 
 const SCENARIOS: Record<string, Scenario[]> = {
   'getZnode 200': [
@@ -200,13 +199,24 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'runCommand 404': [() => get('/commands/frobnicate')],
   'metrics 200': [() => get('/metrics')],
   'readyz 200': [() => get('/readyz')],
-  'readyz 503': [() => readyzOfLoneMember()],
+  'readyz 503': [() => atLone('GET', '/readyz')],
+  'getZnode 503': [() => atLone('GET', '/v1/znodes/')],
+  'headZnode 503': [() => atLone('HEAD', '/v1/znodes/')],
+  'createZnode 503': [() => atLone('POST', '/v1/znodes/x')],
+  'setZnode 503': [() => atLone('PUT', '/v1/znodes/x')],
+  'deleteZnode 503': [() => atLone('DELETE', '/v1/znodes/x')],
+  'getAcl 503': [() => atLone('GET', '/v1/acl/')],
+  'setAcl 503': [() => atLone('PUT', '/v1/acl/', JSON.stringify({ acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }] }))],
+  'multi 503': [() => atLone('POST', '/v1/txn', JSON.stringify({ ops: [{ op: 'check', path: '/', version: -1 }] }))],
+  'sync 503': [() => atLone('POST', '/v1/sync', JSON.stringify({ path: '/' }))],
+  'createSession 503': [() => atLone('POST', '/v1/sessions', JSON.stringify({ timeoutMs: 10_000 }))],
   'healthz 200': [() => get('/healthz')],
   'openapi 200': [() => get('/openapi.yaml')],
   'docs 200': [() => get('/docs')],
 };
 
 beforeAll(async () => {
+  await startLoneMember();
   server = await startServerProcess({ config: { 'jute.maxbuffer': 4096 }, env: { CAIRN_HTTP_MAX_SESSIONS: String(MAX_SESSIONS) } });
   base = `http://127.0.0.1:${server.httpPort}`;
   const bob = basic('bob', 'pw');
@@ -220,6 +230,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await server?.stop();
   if (server !== undefined) await removeDir(server.dataDir);
+  await lone?.stop();
+  if (lone !== undefined) await removeDir(lone.dataDir);
 });
 
 function mediaType(headers: Headers): string | undefined {
