@@ -607,11 +607,14 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     const answer = this.inFlight.get(zxid);
     this.inFlight.delete(zxid);
     answer?.({ ok: true, value: result.response });
-    const key = requestKey(record.header.sessionId, record.header.cxid);
-    const forwarded = this.forwardedWrites.get(key);
-    if (forwarded !== undefined) {
-      this.forwardedWrites.delete(key);
-      forwarded({ ok: true, value: result.response });
+    if (this.forwardedWrites.size > 0) {
+      // Only a learner forwards writes; a leader or standalone server skips the key building.
+      const key = requestKey(record.header.sessionId, record.header.cxid);
+      const forwarded = this.forwardedWrites.get(key);
+      if (forwarded !== undefined) {
+        this.forwardedWrites.delete(key);
+        forwarded({ ok: true, value: result.response });
+      }
     }
     if (record.txn.type === 'closeSession') {
       const reason = this.closingReasons.get(record.header.sessionId) ?? 'expired';

@@ -522,7 +522,8 @@ export class ZabPeer {
   private commitUpTo(zxid: Zxid): void {
     const target = Math.min(zxid, this.lastZxidValue);
     if (target <= this.lastCommittedValue) return;
-    const committed = this.history.filter((entry) => entry.zxid > this.lastCommittedValue && entry.zxid <= target);
+    // The history is in zxid order: slice the newly committed run rather than scan it all.
+    const committed = this.history.slice(firstIndexAfter(this.history, this.lastCommittedValue), firstIndexAfter(this.history, target));
     this.ready.committed.push(...committed);
     this.lastCommittedValue = target;
     if (this.role === 'leading') {
@@ -740,7 +741,9 @@ export class ZabPeer {
 
   private trimHistory(): void {
     const excess = this.history.length - this.options.historyLimit;
-    if (excess <= 0) return;
+    // Trim in steps of a quarter of the limit, so the commit path does not shift the whole
+    // array on every commit once the window is full.
+    if (excess <= 0 || excess < Math.floor(this.options.historyLimit / 4)) return;
     // Never drop an uncommitted entry: a new leader may need to send it.
     let drop = 0;
     while (drop < excess && this.history[drop]!.zxid <= this.lastCommittedValue) drop++;
@@ -761,6 +764,18 @@ export class ZabPeer {
     assert(to !== this.self, 'a peer never messages itself');
     this.ready.messages.push({ to, message });
   }
+}
+
+/** Index of the first entry with a zxid greater than `zxid` (entries are in zxid order). */
+function firstIndexAfter(entries: readonly Entry[], zxid: Zxid): number {
+  let low = 0;
+  let high = entries.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (entries[middle]!.zxid <= zxid) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 function binarySearch(entries: readonly Entry[], zxid: Zxid): number {
