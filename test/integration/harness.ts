@@ -4,10 +4,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-export const CLI = resolve(import.meta.dirname, '../../dist/src/cli/main.js');
+/** The project root, whether this file runs from test/integration (vitest) or dist/test/integration (the bench). */
+const ROOT = resolve(import.meta.dirname, basename(resolve(import.meta.dirname, '../..')) === 'dist' ? '../../..' : '../..');
+
+export const CLI = resolve(ROOT, 'dist/src/cli/main.js');
 
 export interface ServerProcess {
   child: ChildProcess;

@@ -38,6 +38,14 @@ export interface ZooKeeperOptions {
   startTimeoutMs?: number;
   /** An ensemble member: its id (written to myid), its client port; config holds the server.N lines. */
   member?: { myid: number; port: number };
+  /** Java heap (-Xmx) in MiB; 256 unless given (zkServer.sh's own default is 1000). */
+  heapMb?: number;
+  /** Start on this existing data directory (a restart) instead of a new temporary one. */
+  dataDir?: string;
+  /** Leave the data directory in place when stopped (the caller removes it). */
+  keepData?: boolean;
+  /** The client port to listen on (a restart keeps its port); a free one when absent. */
+  port?: number;
 }
 
 /** A port the OS says is free now; ZooKeeper cannot report the port it picked for clientPort=0. */
@@ -54,8 +62,8 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<ZooKeeperProcess> {
-  const dataDir = await mkdtemp(join(tmpdir(), 'zookeeper-real-'));
-  const port = options.member?.port ?? (await freePort());
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'zookeeper-real-')));
+  const port = options.member?.port ?? options.port ?? (await freePort());
   if (options.member !== undefined) await writeFile(join(dataDir, 'myid'), `${options.member.myid}\n`);
   const settings: Record<string, string | number | boolean> = {
     tickTime: 2000,
@@ -71,7 +79,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
   const child = spawn(
     '/usr/bin/java',
     [
-      '-Xmx256m',
+      `-Xmx${options.heapMb ?? 256}m`,
       `-Dzookeeper.log.dir=${dataDir}`,
       '-Dzookeeper.root.logger=INFO,CONSOLE',
       '-Dzookeeper.jmx.log4j.disable=true',
@@ -94,7 +102,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     }, 5000);
     await exited;
     clearTimeout(timer);
-    await rm(dataDir, { recursive: true, force: true });
+    if (options.keepData !== true) await rm(dataDir, { recursive: true, force: true });
   };
   try {
     await waitUntilServing(port, child, options.startTimeoutMs ?? 30_000);

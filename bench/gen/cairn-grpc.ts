@@ -1,0 +1,95 @@
+// Cairn's gRPC API as a load generator's Driver: a Session stream (every call of a connection
+// multiplexed on one bidirectional stream, as Cairn's own client does) or the unary calls (one
+// HTTP/2 stream per call, as a client in any gRPC language does without a session).
+
+import { CairnClient, CairnUnaryClient, isKeeperError } from '../../src/client/index.js';
+import { DriverError, type Driver } from './driver.js';
+
+function driverError(error: unknown): DriverError {
+  if (isKeeperError(error)) return new DriverError(error.codeName, error.message);
+  return new DriverError('unknown', error instanceof Error ? error.message : String(error));
+}
+
+function isNodeExists(error: unknown): boolean {
+  return isKeeperError(error) && error.codeName === 'NodeExists';
+}
+
+function parents(prefix: string): string[] {
+  const parts = prefix.split('/').filter((part) => part !== '');
+  return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
+}
+
+export async function connectCairnStream(endpoint: string): Promise<Driver> {
+  const session = await CairnClient.connect(endpoint, { timeoutMs: 30_000, connectTimeoutMs: 10_000 });
+  let closed = false;
+  const fail = (error: unknown): never => {
+    throw driverError(error);
+  };
+  return {
+    get broken() {
+      return closed || session.ended !== undefined;
+    },
+    async prepare(prefix) {
+      for (const path of parents(prefix)) {
+        await session.create(path, null).catch((error: unknown) => {
+          if (!isNodeExists(error)) fail(error);
+        });
+      }
+    },
+    async create(key, value) {
+      await session.create(key, value).catch(fail);
+    },
+    async write(key, value) {
+      await session.setData(key, value).catch(fail);
+    },
+    async read(key) {
+      await session.getData(key).catch(fail);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (session.ended !== undefined) return;
+      await Promise.race([session.close(), new Promise((done) => setTimeout(done, 2_000).unref())]);
+      session.destroy();
+    },
+  };
+}
+
+export async function connectCairnUnary(endpoint: string): Promise<Driver> {
+  const client = new CairnUnaryClient(endpoint, { timeoutMs: 30_000 });
+  let closed = false;
+  let lost = false;
+  const fail = (error: unknown): never => {
+    const converted = driverError(error);
+    if (converted.code === 'ConnectionLoss') lost = true;
+    throw converted;
+  };
+  // The first call opens the channel; waiting for it here keeps connection set-up out of the window.
+  await client.exists('/').catch(fail);
+  return {
+    get broken() {
+      return closed || lost;
+    },
+    async prepare(prefix) {
+      for (const path of parents(prefix)) {
+        await client.create(path, null).catch((error: unknown) => {
+          if (!isNodeExists(error)) fail(error);
+        });
+      }
+    },
+    async create(key, value) {
+      await client.create(key, value).catch(fail);
+    },
+    async write(key, value) {
+      await client.set(key, value).catch(fail);
+    },
+    async read(key) {
+      await client.get(key).catch(fail);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      client.close();
+    },
+  };
+}

@@ -1,0 +1,349 @@
+// One load-generator process. The bench forks several (so that the client is not the ceiling),
+// tells each what to run over IPC, starts them together and merges what they measured.
+//
+// Closed loop: each lane sends a request, waits for its reply, sends the next. Latency is send →
+// reply (hrtime) of the requests that complete inside the measured window, which starts after the
+// warm-up. REST lanes are autocannon connections; the others are lanes over Driver connections.
+
+import autocannon from 'autocannon';
+import { performance } from 'node:perf_hooks';
+import { errorCode, type Driver, type DriverFactory } from './driver.js';
+import { encodeSamples, type FromWorker, type Protocol, type ToWorker, type WorkerResult, type WorkerSpec } from './protocol.js';
+
+/** Drivers are imported when first used: a generator process loads only the client it runs. */
+const DRIVERS: Record<Exclude<Protocol, 'rest'>, () => Promise<DriverFactory>> = {
+  jute: async () => (await import('./jute-client.js')).connectJute,
+  'cairn-stream': async () => (await import('./cairn-grpc.js')).connectCairnStream,
+  'cairn-unary': async () => (await import('./cairn-grpc.js')).connectCairnUnary,
+  'etcd-grpc': async () => (await import('./etcd-grpc.js')).connectEtcdGrpc,
+};
+
+export function driverFactory(protocol: Exclude<Protocol, 'rest'>): Promise<DriverFactory> {
+  return DRIVERS[protocol]();
+}
+
+/** What every lane records; counting starts when the window opens. */
+class Recorder {
+  measuring = false;
+  ops = 0;
+  errors: Record<string, number> = {};
+  firstError: string | undefined;
+  private samples = new Float32Array(1 << 15);
+  private count = 0;
+  private windowStart = 0;
+  private windowEnd = 0;
+  private eluStart = performance.eventLoopUtilization();
+  /** Fail-over runs: every completion, ms since the run began, with its latency (ms); errors too. */
+  readonly timeline: { okAtMs: number[]; okLatencyMs: number[]; errorAtMs: number[] } | undefined;
+
+  private runStart = performance.now();
+
+  constructor(timeline: boolean) {
+    this.timeline = timeline ? { okAtMs: [], okLatencyMs: [], errorAtMs: [] } : undefined;
+  }
+
+  /** The load starts: timeline times count from here. Returns the wall-clock time of it. */
+  begin(): number {
+    this.runStart = performance.now();
+    return performance.timeOrigin + this.runStart;
+  }
+
+  open(): void {
+    this.measuring = true;
+    this.windowStart = performance.now();
+    this.eluStart = performance.eventLoopUtilization();
+  }
+
+  close(): { windowMs: number; elu: number } {
+    this.measuring = false;
+    this.windowEnd = performance.now();
+    return { windowMs: this.windowEnd - this.windowStart, elu: performance.eventLoopUtilization(this.eluStart).utilization };
+  }
+
+  ok(latencyMs: number): void {
+    if (this.timeline !== undefined) {
+      this.timeline.okAtMs.push(performance.now() - this.runStart);
+      this.timeline.okLatencyMs.push(latencyMs);
+    }
+    if (!this.measuring) return;
+    this.ops++;
+    if (this.count === this.samples.length) {
+      const grown = new Float32Array(this.samples.length * 2);
+      grown.set(this.samples);
+      this.samples = grown;
+    }
+    this.samples[this.count++] = latencyMs * 1000;
+  }
+
+  failed(code: string, message: string): void {
+    this.timeline?.errorAtMs.push(performance.now() - this.runStart);
+    if (!this.measuring) return;
+    this.errors[code] = (this.errors[code] ?? 0) + 1;
+    this.firstError ??= `${code}: ${message}`.slice(0, 300);
+  }
+
+  sampleBytes(): string {
+    return encodeSamples(this.samples.subarray(0, this.count));
+  }
+}
+
+/** Which operation a lane sends next and on which key. */
+class KeyChooser {
+  private created = 0;
+  private state: number;
+
+  constructor(
+    private readonly spec: WorkerSpec,
+    seed: number,
+  ) {
+    this.state = (seed * 2654435761) >>> 0 || 1;
+  }
+
+  /** xorshift32: cheap, and the same sequence for the same spec everywhere. */
+  private random(): number {
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x >>> 0;
+    return this.state / 4294967296;
+  }
+
+  /** False once `maxOps` creates were handed out. */
+  get more(): boolean {
+    return this.spec.maxOps === undefined || this.created < this.spec.maxOps;
+  }
+
+  next(): { op: 'create' | 'write' | 'read'; key: string } {
+    const { spec } = this;
+    switch (spec.workload) {
+      case 'create': {
+        const n = this.created++;
+        return { op: 'create', key: spec.fanout === undefined ? `${spec.prefix}/n${n}` : `${spec.prefix}/p${n % spec.fanout}/w${spec.workerIndex}n${n}` };
+      }
+      case 'overwrite':
+        return { op: 'write', key: spec.hotKeys[Math.floor(this.random() * spec.hotKeys.length)]! };
+      case 'read':
+        return { op: 'read', key: spec.readKeys[Math.floor(this.random() * spec.readKeys.length)]! };
+      case 'mix':
+        return this.random() < 0.9
+          ? { op: 'read', key: spec.readKeys[Math.floor(this.random() * spec.readKeys.length)]! }
+          : { op: 'write', key: spec.hotKeys[Math.floor(this.random() * spec.hotKeys.length)]! };
+    }
+  }
+}
+
+interface Connection {
+  driver: Driver;
+  endpointIndex: number;
+  /** A replacement being opened (fail-over runs), shared by the connection's lanes. */
+  reopening: Promise<void> | undefined;
+}
+
+class DriverLoad {
+  private connections: Connection[] = [];
+  private running = false;
+  private lanes: Promise<void>[] = [];
+  private readonly value: Buffer;
+  private readonly chooser: KeyChooser;
+
+  constructor(
+    private readonly spec: WorkerSpec,
+    private readonly recorder: Recorder,
+  ) {
+    this.value = Buffer.alloc(spec.valueBytes, 0x61 + (spec.workerIndex % 26));
+    this.chooser = new KeyChooser(spec, spec.workerIndex + 1);
+  }
+
+  async init(): Promise<void> {
+    const factory = await driverFactory(this.spec.protocol as Exclude<Protocol, 'rest'>);
+    for (const endpointIndex of this.spec.connections) {
+      const driver = await factory(this.spec.endpoints[endpointIndex]!);
+      this.connections.push({ driver, endpointIndex, reopening: undefined });
+    }
+  }
+
+  start(): Promise<unknown> {
+    this.running = true;
+    this.spec.lanesPerConnection.forEach((lanes, index) => {
+      for (let lane = 0; lane < lanes; lane++) this.lanes.push(this.lane(this.connections[index]!));
+    });
+    return Promise.all(this.lanes);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.all(this.lanes);
+    await Promise.all(this.connections.map((connection) => connection.driver.close().catch(() => undefined)));
+  }
+
+  private async lane(connection: Connection): Promise<void> {
+    const { recorder, value, chooser } = this;
+    while (this.running && chooser.more) {
+      if (connection.driver.broken) {
+        if (!this.spec.reconnect) return;
+        await this.reopen(connection);
+        continue;
+      }
+      const { op, key } = chooser.next();
+      const started = performance.now();
+      try {
+        if (op === 'create') await connection.driver.create(key, value);
+        else if (op === 'write') await connection.driver.write(key, value);
+        else await connection.driver.read(key);
+        recorder.ok(performance.now() - started);
+      } catch (error) {
+        recorder.failed(errorCode(error), error instanceof Error ? error.message : String(error));
+        // A dead connection fails every call at once: don't spin on it.
+        if (connection.driver.broken && !this.spec.reconnect) return;
+      }
+    }
+  }
+
+  /** Fail-over: the next endpoint, retried until one accepts or the run ends. */
+  private reopen(connection: Connection): Promise<void> {
+    connection.reopening ??= (async () => {
+      void connection.driver.close().catch(() => undefined);
+      const factory = await driverFactory(this.spec.protocol as Exclude<Protocol, 'rest'>);
+      while (this.running) {
+        connection.endpointIndex = (connection.endpointIndex + 1) % this.spec.endpoints.length;
+        try {
+          connection.driver = await factory(this.spec.endpoints[connection.endpointIndex]!);
+          return;
+        } catch (error) {
+          this.recorder.failed(errorCode(error), error instanceof Error ? error.message : String(error));
+          await new Promise((done) => setTimeout(done, 50));
+        }
+      }
+    })().finally(() => {
+      connection.reopening = undefined;
+    });
+    return connection.reopening;
+  }
+}
+
+/** REST lanes: autocannon connections (HTTP/1.1, one request in flight each). */
+class RestLoad {
+  private instances: autocannon.Instance[] = [];
+  private finished: Promise<unknown>[] = [];
+
+  constructor(
+    private readonly spec: WorkerSpec,
+    private readonly recorder: Recorder,
+  ) {}
+
+  async init(): Promise<void> {
+    // Nothing to open ahead: autocannon connects when it starts (inside the warm-up).
+  }
+
+  start(): Promise<unknown> {
+    const { spec, recorder } = this;
+    const byEndpoint = new Map<number, number>();
+    spec.connections.forEach((endpointIndex, index) => byEndpoint.set(endpointIndex, (byEndpoint.get(endpointIndex) ?? 0) + spec.lanesPerConnection[index]!));
+    const chooser = new KeyChooser(spec, spec.workerIndex + 1);
+    const body = Buffer.alloc(spec.valueBytes, 0x61 + (spec.workerIndex % 26));
+    const valueB64 = body.toString('base64');
+    const b64 = (key: string) => Buffer.from(key).toString('base64');
+    // A fresh headers object and an explicit body on every request: autocannon adds Content-Length
+    // to the headers it is given and would send a GET with the previous PUT's length.
+    const json = { 'content-type': 'application/json' };
+    const binary = { 'content-type': 'application/octet-stream' };
+    const request =
+      spec.restFlavor === 'etcd'
+        ? (): autocannon.Request => {
+            const { op, key } = chooser.next();
+            return op === 'read'
+              ? { method: 'POST', path: '/v3/kv/range', headers: { ...json }, body: `{"key":"${b64(key)}"}` }
+              : { method: 'POST', path: '/v3/kv/put', headers: { ...json }, body: `{"key":"${b64(key)}","value":"${valueB64}"}` };
+          }
+        : (): autocannon.Request => {
+            const { op, key } = chooser.next();
+            if (op === 'read') return { method: 'GET', path: `/v1/znodes${key}`, headers: {}, body: undefined as unknown as string };
+            return { method: op === 'create' ? 'POST' : 'PUT', path: `/v1/znodes${key}`, headers: { ...binary }, body };
+          };
+    for (const [endpointIndex, connections] of byEndpoint) {
+      let done!: () => void;
+      this.finished.push(new Promise<void>((resolveDone) => (done = resolveDone)));
+      const instance = autocannon(
+        {
+          url: spec.endpoints[endpointIndex]!,
+          connections,
+          duration: 3600,
+          requests: [{ setupRequest: (previous) => ({ ...previous, ...request() }) }],
+        },
+        () => done(),
+      );
+      instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+        if (statusCode >= 200 && statusCode < 300) recorder.ok(responseTime);
+        else recorder.failed(`HTTP ${statusCode}`, `status ${statusCode}`);
+      });
+      instance.on('reqError', (error: Error) => recorder.failed(errorCode(error), error.message));
+      this.instances.push(instance);
+    }
+    // Autocannon runs until stopped.
+    return new Promise(() => undefined);
+  }
+
+  async stop(): Promise<void> {
+    for (const instance of this.instances) instance.stop();
+    await Promise.all(this.finished);
+  }
+}
+
+async function run(spec: WorkerSpec, send: (message: FromWorker) => void, receive: () => Promise<ToWorker>): Promise<void> {
+  const recorder = new Recorder(spec.timeline);
+  const load = spec.protocol === 'rest' ? new RestLoad(spec, recorder) : new DriverLoad(spec, recorder);
+  await load.init();
+  send({ type: 'ready' });
+  const go = await receive();
+  if (go.type !== 'start') throw new Error(`expected start, got ${go.type}`);
+  const startedAtMs = recorder.begin();
+  // A load with a fixed number of operations (maxOps) may end before its time is up.
+  const finished = load.start();
+  const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+  await Promise.race([sleep(go.warmupMs), finished]);
+  recorder.open();
+  await Promise.race([sleep(go.durationMs), finished]);
+  const { windowMs, elu } = recorder.close();
+  await load.stop();
+  const result: WorkerResult = {
+    ops: recorder.ops,
+    errors: recorder.errors,
+    ...(recorder.firstError === undefined ? {} : { firstError: recorder.firstError }),
+    samples: recorder.sampleBytes(),
+    windowMs,
+    elu,
+    startedAtMs,
+    ...(recorder.timeline === undefined ? {} : { timeline: recorder.timeline }),
+  };
+  send({ type: 'result', result });
+}
+
+if (process.send !== undefined) {
+  const inbox: ToWorker[] = [];
+  let waiting: ((message: ToWorker) => void) | undefined;
+  process.on('message', (message: ToWorker) => {
+    if (waiting !== undefined) {
+      const deliver = waiting;
+      waiting = undefined;
+      deliver(message);
+    } else inbox.push(message);
+  });
+  const receive = () => new Promise<ToWorker>((done) => (inbox.length > 0 ? done(inbox.shift()!) : (waiting = done)));
+  const send = (message: FromWorker) => process.send!(message);
+  void (async () => {
+    // One process serves cell after cell until told to exit: forking per cell costs more than a short cell.
+    for (;;) {
+      const message = await receive();
+      if (message.type === 'exit') return;
+      if (message.type !== 'init') throw new Error(`expected init, got ${message.type}`);
+      try {
+        await run(message.spec, send, receive);
+      } catch (error) {
+        send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      }
+    }
+  })()
+    .catch((error: unknown) => send({ type: 'failed', message: error instanceof Error ? (error.stack ?? error.message) : String(error) }))
+    .finally(() => process.disconnect());
+}
