@@ -17,6 +17,9 @@ export interface FailoverResult {
   /** The longest stretch around the kill without any completed write. */
   longestGapMs: number;
   errorsAfterKill: number;
+  /** Every error of the run by code, and the first one's message. */
+  errors: Record<string, number>;
+  firstError?: string;
   /** Completed writes and p99 latency per bucket, times relative to the kill (ms). */
   timeline: Array<{ tMs: number; ops: number; p99Ms: number | null }>;
   bucketMs: number;
@@ -39,7 +42,7 @@ export async function runFailover(options: {
   const specs = specsFor(
     { topology, label: options.label, protocol: options.protocol, workload: 'create', concurrency: options.concurrency, keys: { hotKeys: [], readKeys: [] }, prefix: options.prefix, valueBytes: 100 },
     endpoints,
-    { timeline: true, reconnect: true },
+    { timeline: true, reconnect: true, callTimeoutMs: 1000 },
   );
   let killedAtMs = 0;
   let killTimer: NodeJS.Timeout | undefined;
@@ -60,6 +63,9 @@ export async function runFailover(options: {
     errorsAfterKill += timeline.errorAtMs.filter((at) => at + offset >= 0).length;
   }
   completions.sort((a, b) => a.at - b.at);
+  const errors: Record<string, number> = {};
+  for (const result of run.results) for (const [code, count] of Object.entries(result.errors)) errors[code] = (errors[code] ?? 0) + count;
+  const firstError = run.results.find((result) => result.firstError !== undefined)?.firstError;
   const recovered = completions.find((completion) => completion.at - completion.latency >= 0);
   let longestGapMs = 0;
   for (let index = 1; index < completions.length; index++) {
@@ -91,6 +97,8 @@ export async function runFailover(options: {
     recoveryMs: recovered === undefined ? null : round(recovered.at),
     longestGapMs: round(longestGapMs),
     errorsAfterKill,
+    errors,
+    ...(firstError === undefined ? {} : { firstError }),
     timeline,
     bucketMs: options.bucketMs,
   };

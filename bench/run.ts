@@ -99,6 +99,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
       'scale-nodes': { type: 'string' },
       'no-scale': { type: 'boolean', default: false },
       'no-failover': { type: 'boolean', default: false },
+      'no-cells': { type: 'boolean', default: false },
       'no-install': { type: 'boolean', default: false },
     },
   });
@@ -131,7 +132,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
       readKeys: 200,
       hotKeys: 16,
       scaleNodes: 20_000,
-      failover: { concurrency: 16, beforeMs: 1500, afterMs: 4500, bucketMs: 250 },
+      failover: { concurrency: 16, beforeMs: 1500, afterMs: 6000, bucketMs: 250 },
       install: true,
     },
     smoke: {
@@ -165,6 +166,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
   if (values['scale-nodes'] !== undefined) settings.scaleNodes = Number(values['scale-nodes']);
   if (values['no-scale']) settings.scaleNodes = 0;
   if (values['no-failover']) settings.failover = null;
+  if (values['no-cells']) settings.workloads = [];
   if (values['no-install']) settings.install = false;
   for (const workload of settings.workloads) if (!['create', 'overwrite', 'read', 'mix'].includes(workload)) throw new Error(`unknown workload ${workload}`);
   if (settings.concurrency.some((value) => !Number.isInteger(value) || value < 1)) throw new Error('--concurrency takes positive integers');
@@ -325,7 +327,7 @@ export async function main(argv: string[]): Promise<string> {
   };
   log(`floor: fdatasync p50 ${results.floor.fdatasync.p50Ms} ms, loopback RTT p50 ${results.floor.loopbackRtt.p50Ms} ms`);
   let cellIndex = 0;
-  for (const name of settings.topologies) {
+  for (const name of settings.workloads.length === 0 ? [] : settings.topologies) {
     log(`starting ${name}`);
     let topology: Topology;
     try {
@@ -375,8 +377,7 @@ export async function main(argv: string[]): Promise<string> {
   }
   if (settings.failover !== null) {
     const failover = settings.failover;
-    for (const name of ['cairn-3', 'zookeeper-3', 'etcd-3'] as const) {
-      if (skipped.some((entry) => entry.topology === name) || (name !== 'cairn-3' && !(name.startsWith('zookeeper') ? zookeeperInstalled() : etcdInstalled()))) continue;
+    for (const name of (['cairn-3', 'zookeeper-3', 'etcd-3'] as const).filter((topology) => settings.topologies.includes(topology))) {
       log(`fail-over: ${name}`);
       let topology: Topology;
       try {
@@ -392,7 +393,7 @@ export async function main(argv: string[]): Promise<string> {
         await prepareCell(topology, '/bench/failover', spread(failover.concurrency, 3, 'jute').processes);
         const result = await runFailover({ topology, protocol: protocol.protocol, label: protocol.label, concurrency: failover.concurrency, beforeMs: failover.beforeMs, afterMs: failover.afterMs, bucketMs: failover.bucketMs, prefix: '/bench/failover' });
         results.failover.push(result);
-        log(`fail-over ${name}: first write after the kill in ${result.recoveryMs ?? 'never'} ms; longest gap ${result.longestGapMs} ms`);
+        log(`fail-over ${name}: first write after the kill in ${result.recoveryMs ?? 'never'} ms; longest gap ${result.longestGapMs} ms; errors ${JSON.stringify(result.errors)} (${result.firstError ?? ''})`);
       } catch (error) {
         skipped.push({ topology: `${name} fail-over`, reason: (error as Error).message.slice(0, 2000) });
         log(`fail-over ${name} failed: ${(error as Error).message}`);

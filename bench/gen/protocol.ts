@@ -26,6 +26,8 @@ export interface WorkerSpec {
   timeline: boolean;
   /** Replace a dead connection by one to the next endpoint (fail-over runs). */
   reconnect: boolean;
+  /** Give up on a call after this long and go on (fail-over runs: a client's deadline). */
+  callTimeoutMs?: number;
   /** Stop after this many creates (the scale load); the run otherwise lasts its duration. */
   maxOps?: number;
   /** Spread creates over `${prefix}/p<n % fanout>` parents (which must exist). */

@@ -7,7 +7,7 @@
 
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
-import { errorCode, type Driver, type DriverFactory } from './driver.js';
+import { DriverError, errorCode, type Driver, type DriverFactory } from './driver.js';
 import { encodeSamples, type FromWorker, type Protocol, type ToWorker, type WorkerResult, type WorkerSpec } from './protocol.js';
 
 /** Drivers are imported when first used: a generator process loads only the client it runs. */
@@ -138,6 +138,9 @@ interface Connection {
   endpointIndex: number;
   /** A replacement being opened (fail-over runs), shared by the connection's lanes. */
   reopening: Promise<void> | undefined;
+  /** Calls in a row that timed out; past a few the connection is abandoned (fail-over runs). */
+  timeouts: number;
+  abandoned: boolean;
 }
 
 class DriverLoad {
@@ -159,7 +162,7 @@ class DriverLoad {
     const factory = await driverFactory(this.spec.protocol as Exclude<Protocol, 'rest'>);
     for (const endpointIndex of this.spec.connections) {
       const driver = await factory(this.spec.endpoints[endpointIndex]!);
-      this.connections.push({ driver, endpointIndex, reopening: undefined });
+      this.connections.push({ driver, endpointIndex, reopening: undefined, timeouts: 0, abandoned: false });
     }
   }
 
@@ -180,7 +183,7 @@ class DriverLoad {
   private async lane(connection: Connection): Promise<void> {
     const { recorder, value, chooser } = this;
     while (this.running && chooser.more) {
-      if (connection.driver.broken) {
+      if (connection.driver.broken || connection.abandoned) {
         if (!this.spec.reconnect) return;
         await this.reopen(connection);
         continue;
@@ -188,9 +191,9 @@ class DriverLoad {
       const { op, key } = chooser.next();
       const started = performance.now();
       try {
-        if (op === 'create') await connection.driver.create(key, value);
-        else if (op === 'write') await connection.driver.write(key, value);
-        else await connection.driver.read(key);
+        const call = op === 'create' ? connection.driver.create(key, value) : op === 'write' ? connection.driver.write(key, value) : connection.driver.read(key);
+        await (this.spec.callTimeoutMs === undefined ? call : this.bounded(call, connection));
+        connection.timeouts = 0;
         recorder.ok(performance.now() - started);
       } catch (error) {
         recorder.failed(errorCode(error), error instanceof Error ? error.message : String(error));
@@ -198,6 +201,23 @@ class DriverLoad {
         if (connection.driver.broken && !this.spec.reconnect) return;
       }
     }
+  }
+
+  /**
+   * Fail-over: a call that takes longer than callTimeoutMs fails with 'timeout' and the lane goes
+   * on (the call is abandoned, as a client's deadline would); a connection whose calls keep timing
+   * out is given up for the next endpoint.
+   */
+  private bounded(call: Promise<void>, connection: Connection): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        if (++connection.timeouts >= 3) connection.abandoned = true;
+        reject(new DriverError('timeout', `no answer within ${this.spec.callTimeoutMs} ms`));
+      }, this.spec.callTimeoutMs);
+    });
+    call.catch(() => undefined);
+    return Promise.race([call, deadline]).finally(() => clearTimeout(timer));
   }
 
   /** Fail-over: the next endpoint, retried until one accepts or the run ends. */
@@ -209,6 +229,8 @@ class DriverLoad {
         connection.endpointIndex = (connection.endpointIndex + 1) % this.spec.endpoints.length;
         try {
           connection.driver = await factory(this.spec.endpoints[connection.endpointIndex]!);
+          connection.timeouts = 0;
+          connection.abandoned = false;
           return;
         } catch (error) {
           this.recorder.failed(errorCode(error), error instanceof Error ? error.message : String(error));

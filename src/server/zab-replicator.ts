@@ -19,6 +19,14 @@ import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import type { Persistence, RecoveredState } from './persistence.js';
 import type { ReplicationListener, ReplicationRole, Replicator } from './replicator.js';
 
+/** ZooKeeper's finalizeWait: how long an election waits for a better vote once a quorum agrees. */
+const ELECTION_STEP_MS = 200;
+
+/** How many peer ticks make one tickTime (at least one; a tickTime below the step is one tick). */
+export function finePerTickTime(tickTimeMs: number): number {
+  return Math.max(1, Math.round(tickTimeMs / ELECTION_STEP_MS));
+}
+
 export interface ZabReplicatorOptions {
   ensemble: Ensemble;
   /** The host this server's quorum and election ports bind to. */
@@ -59,8 +67,18 @@ export class ZabReplicator implements Replicator {
     this.listener = options.listener;
     this.logger = options.logger.child({ component: 'zab', self: options.ensemble.self });
     const { ensemble, recovered } = options;
+    // The peer counts fine ticks of about ELECTION_STEP_MS: an election decides one tick after a
+    // quorum agrees, so a whole tickTime (2 s by default) there would stretch every fail-over.
+    // initLimit and syncLimit keep their meaning in tickTime units.
+    const finePerTick = finePerTickTime(options.tickTimeMs);
     this.zab = new ZabPeer(
-      { self: ensemble.self, membership: ensemble.membership, initLimit: options.initLimit, syncLimit: options.syncLimit, historyLimit: options.historyLimit },
+      {
+        self: ensemble.self,
+        membership: ensemble.membership,
+        initLimit: options.initLimit * finePerTick,
+        syncLimit: options.syncLimit * finePerTick,
+        historyLimit: options.historyLimit,
+      },
       { hardState: options.hardState, lastZxid: recovered.lastZxid, history: recovered.history, historyBase: recovered.historyBase },
     );
     const peers = new Map<ServerId, PeerAddress>();
@@ -136,7 +154,7 @@ export class ZabReplicator implements Replicator {
 
   async start(): Promise<void> {
     await this.transport.start();
-    this.tickTimer = setInterval(() => this.input(() => this.zab.tick()), this.options.tickTimeMs);
+    this.tickTimer = setInterval(() => this.input(() => this.zab.tick()), this.options.tickTimeMs / finePerTickTime(this.options.tickTimeMs));
     this.tickTimer.unref();
     this.scheduleDrain();
   }
