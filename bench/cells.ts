@@ -74,15 +74,19 @@ export function endpointsFor(servers: ServerHandle[], leaderId: number | null, p
   });
 }
 
+/** gRPC clients cost the most CPU per call (grpc-js over Node's http2): they get more processes. */
+const GRPC_PROTOCOLS: ReadonlySet<Protocol> = new Set(['cairn-stream', 'cairn-unary', 'etcd-grpc']);
+
 /**
  * How a concurrency is spread: connections over servers round-robin (leader first), over
- * generator processes round-robin, in-flight requests evenly over connections. REST holds one
- * request per connection (HTTP/1.1 without pipelining); the others pipeline on up to 6
- * connections, as a few clients each with many requests outstanding.
+ * generator processes round-robin, in-flight requests evenly over connections. From 16 in flight
+ * the load comes from 2 processes (4 for gRPC). REST holds one request per connection (HTTP/1.1
+ * without pipelining); the others pipeline on up to 3 connections per process, as a few clients
+ * each with many requests outstanding.
  */
 export function spread(concurrency: number, servers: number, protocol: Protocol): { processes: number; perProcess: Array<{ connections: number[]; lanes: number[] }> } {
-  const processes = concurrency >= 16 ? 2 : 1;
-  const connections = protocol === 'rest' ? concurrency : Math.min(concurrency, 6);
+  const processes = concurrency < 16 ? 1 : GRPC_PROTOCOLS.has(protocol) ? 4 : 2;
+  const connections = protocol === 'rest' ? concurrency : Math.min(concurrency, 3 * processes);
   const perProcess = Array.from({ length: processes }, () => ({ connections: [] as number[], lanes: [] as number[] }));
   for (let index = 0; index < connections; index++) {
     const lanes = Math.floor(concurrency / connections) + (index < concurrency % connections ? 1 : 0);

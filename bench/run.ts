@@ -6,7 +6,7 @@
 //
 // Options (after --): --out DIR, --only cairn-1,zookeeper-3,…, --workloads create,read,
 // --concurrency 1,64, --runs N, --seconds S, --warmup S, --scale-nodes N, --no-scale, --no-failover,
-// --no-install.
+// --no-install, --no-cells, --server-cpu-prof DIR (Cairn servers run with node --cpu-prof).
 //
 // Writes bench/results/<timestamp>/results.json, report.md and charts/*.svg.
 
@@ -67,6 +67,8 @@ export interface Settings {
   scaleNodes: number;
   failover: { concurrency: number; beforeMs: number; afterMs: number; bucketMs: number } | null;
   install: boolean;
+  /** Cairn's servers run with --cpu-prof, profiles written here when they stop. */
+  cairnCpuProfileDir?: string;
 }
 
 export interface Results {
@@ -100,6 +102,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
       'no-scale': { type: 'boolean', default: false },
       'no-failover': { type: 'boolean', default: false },
       'no-cells': { type: 'boolean', default: false },
+      'server-cpu-prof': { type: 'string' },
       'no-install': { type: 'boolean', default: false },
     },
   });
@@ -171,6 +174,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
   for (const workload of settings.workloads) if (!['create', 'overwrite', 'read', 'mix'].includes(workload)) throw new Error(`unknown workload ${workload}`);
   if (settings.concurrency.some((value) => !Number.isInteger(value) || value < 1)) throw new Error('--concurrency takes positive integers');
   if (!(settings.runs >= 1 && settings.durationMs > 0 && settings.warmupMs >= 0)) throw new Error('--runs, --seconds and --warmup must be positive');
+  if (values['server-cpu-prof'] !== undefined) settings.cairnCpuProfileDir = resolve(values['server-cpu-prof']);
   return { settings, out: values.out };
 }
 
@@ -210,10 +214,10 @@ function ensurePeers(settings: Settings, skipped: Results['skipped']): void {
   }
 }
 
-async function startTopology(name: TopologyName): Promise<Topology> {
+async function startTopology(name: TopologyName, settings: Settings): Promise<Topology> {
   const [system, size] = name.split('-') as [SystemName, string];
   const servers = Number(size) as 1 | 3;
-  if (system === 'cairn') return startCairn({ servers });
+  if (system === 'cairn') return startCairn({ servers, ...(settings.cairnCpuProfileDir === undefined ? {} : { cpuProfileDir: settings.cairnCpuProfileDir }) });
   if (system === 'zookeeper') return startZooKeeperTopology({ servers });
   return startEtcd({ members: servers });
 }
@@ -331,7 +335,7 @@ export async function main(argv: string[]): Promise<string> {
     log(`starting ${name}`);
     let topology: Topology;
     try {
-      topology = await startTopology(name);
+      topology = await startTopology(name, settings);
     } catch (error) {
       const reason = `did not start: ${(error as Error).message.slice(0, 2000)}`;
       log(`${name} ${reason}`);
@@ -381,7 +385,7 @@ export async function main(argv: string[]): Promise<string> {
       log(`fail-over: ${name}`);
       let topology: Topology;
       try {
-        topology = await startTopology(name);
+        topology = await startTopology(name, settings);
       } catch (error) {
         skipped.push({ topology: `${name} fail-over`, reason: `did not start: ${(error as Error).message.slice(0, 2000)}` });
         continue;
@@ -390,7 +394,7 @@ export async function main(argv: string[]): Promise<string> {
       results.systemSettings[name] ??= topology.settings;
       try {
         const protocol = topology.system === 'etcd' ? PROTOCOLS.etcd[0]! : PROTOCOLS[topology.system][0]!;
-        await prepareCell(topology, '/bench/failover', spread(failover.concurrency, 3, 'jute').processes);
+        await prepareCell(topology, '/bench/failover', spread(failover.concurrency, 3, protocol.protocol).processes);
         const result = await runFailover({ topology, protocol: protocol.protocol, label: protocol.label, concurrency: failover.concurrency, beforeMs: failover.beforeMs, afterMs: failover.afterMs, bucketMs: failover.bucketMs, prefix: '/bench/failover' });
         results.failover.push(result);
         log(`fail-over ${name}: first write after the kill in ${result.recoveryMs ?? 'never'} ms; longest gap ${result.longestGapMs} ms; errors ${JSON.stringify(result.errors)} (${result.firstError ?? ''})`);

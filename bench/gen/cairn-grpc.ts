@@ -5,6 +5,9 @@
 import { CairnClient, CairnUnaryClient, isKeeperError } from '../../src/client/index.js';
 import { DriverError, type Driver } from './driver.js';
 
+/** A connection per driver, as the etcd driver has: grpc-js would share one per endpoint and process. */
+const OWN_CONNECTION = { channelOptions: { 'grpc.use_local_subchannel_pool': 1 } };
+
 function driverError(error: unknown): DriverError {
   if (isKeeperError(error)) return new DriverError(error.codeName, error.message);
   return new DriverError('unknown', error instanceof Error ? error.message : String(error));
@@ -20,7 +23,7 @@ function parents(prefix: string): string[] {
 }
 
 export async function connectCairnStream(endpoint: string): Promise<Driver> {
-  const session = await CairnClient.connect(endpoint, { timeoutMs: 30_000, connectTimeoutMs: 10_000 });
+  const session = await CairnClient.connect(endpoint, { timeoutMs: 30_000, connectTimeoutMs: 10_000, ...OWN_CONNECTION });
   let closed = false;
   const fail = (error: unknown): never => {
     throw driverError(error);
@@ -56,7 +59,7 @@ export async function connectCairnStream(endpoint: string): Promise<Driver> {
 }
 
 export async function connectCairnUnary(endpoint: string): Promise<Driver> {
-  const client = new CairnUnaryClient(endpoint, { timeoutMs: 30_000 });
+  const client = new CairnUnaryClient(endpoint, { timeoutMs: 30_000, ...OWN_CONNECTION });
   let closed = false;
   let lost = false;
   const fail = (error: unknown): never => {

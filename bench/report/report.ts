@@ -283,8 +283,8 @@ export function renderReport(results: Results, aggregates: Aggregate[], charts: 
     push(
       '## Fail-over',
       '',
-      `Writers (creates, ${results.failover[0]!.concurrency} in flight over 6 connections spread over the servers, the leader's first) run against a 3-server topology; the leader gets SIGKILL; ` +
-        'a writer whose server dies or refuses it connects to the next one (a new session on the ZooKeeper protocol). Recovery = from the kill to the completion of the first write sent after it.',
+      `Writers (creates, ${results.failover[0]!.concurrency} in flight from several connections spread over the servers, the leader's first) run against a 3-server topology; the leader gets SIGKILL; ` +
+        'a writer whose server dies or refuses it connects to the next one (a new session on the ZooKeeper protocol), and gives up on a call after 1 s as a client deadline would. Recovery = from the kill to the completion of the first write sent after it.',
       '',
       '| topology | protocol | killed | recovery ms | longest gap without a completed write ms | errors after the kill |',
       '| --- | --- | ---: | ---: | ---: | ---: |',

@@ -46,11 +46,13 @@ async function serverState(http: string): Promise<string | null> {
   }
 }
 
-export async function startCairn(options: { servers: 1 | 3; dataDir?: string; config?: Record<string, string | number> }): Promise<Topology> {
+export async function startCairn(options: { servers: 1 | 3; dataDir?: string; config?: Record<string, string | number>; cpuProfileDir?: string }): Promise<Topology> {
+  // Profiles are written when a server exits (SIGTERM): summarize them with dist/bench/profile-summary.js.
+  const nodeArgs = options.cpuProfileDir === undefined ? undefined : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`];
   const common = [`clientPortAddress=127.0.0.1; gRPC, HTTP and client ports from the OS; data in a temporary directory`];
   if (options.servers === 1) {
     const dataDir = options.dataDir ?? (await makeDataDir('cairn-bench-'));
-    const server = await startServerProcess({ dataDir, config: { ...options.config }, startTimeoutMs: 600_000 });
+    const server = await startServerProcess({ dataDir, config: { ...options.config }, startTimeoutMs: 600_000, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
     const servers = [handle(1, server)];
     return {
       system: 'cairn',
@@ -67,7 +69,7 @@ export async function startCairn(options: { servers: 1 | 3; dataDir?: string; co
       },
     };
   }
-  const ensemble = await startEnsemble({ voters: 3, config: { ...QUORUM_TIMING, ...options.config } });
+  const ensemble = await startEnsemble({ voters: 3, config: { ...QUORUM_TIMING, ...options.config }, ...(nodeArgs === undefined ? {} : { nodeArgs }) });
   await ensemble.awaitServing(3, 60_000);
   const servers = ensemble.members.map((member) => handle(member.id, member.process!));
   return {

@@ -99,6 +99,9 @@ export interface PeerTransportOptions {
 /** Bytes a snapshot piece's frame adds to the piece: version, tag, continued flag, length. */
 const SNAPSHOT_PIECE_OVERHEAD_BYTES = encodedFrameSize({ type: 'snapshotChunk', bytes: new Uint8Array(0), continued: false });
 
+/** A flush joins queued frames into buffers of about this size (large snapshot pieces go alone). */
+const COALESCE_BYTES = 256 * 1024;
+
 export class PeerTransport {
   private readonly self: ServerId;
   private readonly peers: Map<ServerId, PeerAddress>;
@@ -648,16 +651,28 @@ class Connection {
     });
   }
 
+  /**
+   * Frames queued in one turn go out joined into one buffer per COALESCE_BYTES: a busy leader
+   * queues a proposal, a commit and answers per follower each turn, and handing the socket one
+   * buffer costs less than a corked write of many (the per-chunk work showed in profiles).
+   */
   private flush(): void {
     if (this.failing || this.waitingForDrain || this.queue.isEmpty) return;
-    this.socket.cork();
+    const parts: Uint8Array[] = [];
     while (!this.queue.isEmpty) {
-      if (!this.socket.write(this.queue.shift())) {
+      let bytes = 0;
+      parts.length = 0;
+      while (!this.queue.isEmpty && bytes < COALESCE_BYTES) {
+        const frame = this.queue.shift();
+        parts.push(frame);
+        bytes += frame.length;
+      }
+      const chunk = parts.length === 1 ? parts[0]! : Buffer.concat(parts, bytes);
+      if (!this.socket.write(chunk)) {
         this.waitingForDrain = true;
         break;
       }
     }
-    this.socket.uncork();
   }
 
   // --- receiving

@@ -19,6 +19,9 @@ import { PeerTransport, type PeerAddress } from './peer-transport.js';
 import type { Persistence, RecoveredState } from './persistence.js';
 import type { ReplicationListener, ReplicationRole, Replicator } from './replicator.js';
 
+/** The messages of broadcast in a steady state: none of them starts truncation or a snapshot install. */
+const STEADY_MESSAGES: ReadonlySet<PeerMessage['type']> = new Set(['proposal', 'ack', 'commit', 'inform', 'ping', 'forward', 'reply', 'syncRequest', 'syncReply']);
+
 /** ZooKeeper's finalizeWait: how long an election waits for a better vote once a quorum agrees. */
 const ELECTION_STEP_MS = 200;
 
@@ -90,7 +93,7 @@ export class ZabReplicator implements Replicator {
       self: ensemble.self,
       peers,
       logger: options.logger,
-      onMessage: (from, message) => this.input(() => this.zab.receive(from, message)),
+      onMessage: (from, message) => this.input(() => this.zab.receive(from, message), STEADY_MESSAGES.has(message.type)),
       onDisconnected: (peer) => this.input(() => this.zab.disconnected(peer)),
       onSnapshot: (from, zxid, chunks) => this.installSnapshot(from, zxid, chunks),
     });
@@ -174,8 +177,26 @@ export class ZabReplicator implements Replicator {
   // Driving the peer
 
   /** Runs an input now, or after the state replacement in progress. */
-  private input(run: () => void): void {
+  /**
+   * Feeds the peer one input. The steady-state traffic of broadcast (`steady`: proposals, acks,
+   * commits, pings, forwarded writes, fsync completions) is carried out by one drain per
+   * event-loop turn, so the acks of both followers or a burst of forwarded writes make one batch
+   * of commits and proposals (one socket write per peer) instead of one each. Everything else
+   * (elections, sync, ticks, disconnections) may start truncation or a snapshot install, during
+   * which later inputs must wait: it first carries out what is pending, then itself, at once.
+   */
+  private input(run: () => void, steady = false): void {
     if (this.stopped) return;
+    if (this.busy !== null) {
+      this.waitingInputs.push(run);
+      return;
+    }
+    if (steady) {
+      run();
+      this.scheduleDrain();
+      return;
+    }
+    this.drain();
     if (this.busy !== null) {
       this.waitingInputs.push(run);
       return;
@@ -249,7 +270,7 @@ export class ZabReplicator implements Replicator {
     );
     // One group commit covers them all; ZAB hears once the last is durable.
     void Promise.all(appends).then(() => {
-      if (!failed) this.input(() => this.zab.persisted(last));
+      if (!failed) this.input(() => this.zab.persisted(last), true);
     });
   }
 

@@ -10,6 +10,7 @@
 // the writer's own bound, whatever the reader's configuration.
 
 import { crc32 } from 'node:zlib';
+import { constants } from 'node:fs';
 import { mkdir, open, readdir, rm, truncate as truncateFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -581,12 +582,12 @@ export class TxnLog {
     buffers.push(batch.buffer.subarray(0, batch.length));
     const recordsEnd = file.writePosition + batch.length;
     const allocatedBytes = this.growthZeros(file.allocatedBytes, recordsEnd, buffers);
-    await writeFully(file.handle, buffers, writeStart);
+    // The file is open with O_DSYNC: the write returns once its data (and, when the file grew, its
+    // size) is durable, as write + fdatasync would, in one trip to the thread pool instead of two.
     const syncStart = performance.now();
-    // A new file needs its inode durable (fsync) and its name in the directory; later batches only
-    // need their data and, when the file grew, its size: fdatasync.
+    await writeFully(file.handle, buffers, writeStart);
+    // A new file also needs its inode durable (fsync) and its name in the directory.
     if (created) await file.handle.sync();
-    else await file.handle.datasync();
     this.recordSync(performance.now() - syncStart);
     if (created) {
       await fsyncDirectory(this.dir);
@@ -612,7 +613,7 @@ export class TxnLog {
   private async createFile(firstZxid: number): Promise<OpenFile> {
     const path = join(this.dir, logFileName(firstZxid));
     // 'wx': a name already taken means recovery did not run or lastZxid was wrong; never overwrite.
-    const handle = await open(path, 'wx');
+    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC);
     this.stats.filesCreated++;
     this.file = { handle, path, writePosition: LOG_HEADER_BYTES, allocatedBytes: 0 };
     return this.file;

@@ -82,6 +82,7 @@ export async function startEnsemble(options: {
   observers?: number;
   config?: Record<string, string | number>;
   env?: Record<string, string>;
+  nodeArgs?: string[];
   placement?: (id: number) => Placement;
 }): Promise<Ensemble> {
   const count = options.voters + (options.observers ?? 0);
@@ -120,6 +121,7 @@ export async function startEnsemble(options: {
       dataDir: member.dataDir,
       config: member.config,
       ...(options.env === undefined ? {} : { env: options.env }),
+      ...(options.nodeArgs === undefined ? {} : { nodeArgs: options.nodeArgs }),
       ...(placed.wrap === undefined ? {} : { wrap: placed.wrap }),
       ...(placed.ports === undefined ? {} : { ports: placed.ports }),
     });

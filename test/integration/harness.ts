@@ -42,6 +42,8 @@ export interface StartOptions {
   startTimeoutMs?: number;
   /** Extra environment variables for the server process (e.g. CAIRN_HTTP_* limits). */
   env?: Record<string, string>;
+  /** Flags for node itself, before the script (e.g. --cpu-prof). */
+  nodeArgs?: string[];
   /** A command the server runs under, e.g. ['ip', 'netns', 'exec', NAME] (it must exec, keeping the pid). */
   wrap?: string[];
   /** Ports to pass as flags (default 0: any free port). */
@@ -62,7 +64,8 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     await writeFile(file, 'clientPortAddress=127.0.0.1\n');
     args.push('--config', file);
   }
-  const command = options.wrap === undefined ? [process.execPath, ...args] : [...options.wrap, process.execPath, ...args];
+  const node = [process.execPath, ...(options.nodeArgs ?? [])];
+  const command = options.wrap === undefined ? [...node, ...args] : [...options.wrap, ...node, ...args];
   const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
   const logs: Record<string, unknown>[] = [];
   let stderr = '';
