@@ -1,12 +1,13 @@
 // `npm run bench`: Cairn side by side with ZooKeeper and etcd on this machine, in one run.
 //
 //   npm run bench                 # the full run (every topology, workload and concurrency; scale 1M; fail-over)
-//   npm run bench -- --quick      # about two minutes: fewer cells, a small scale load
+//   npm run bench -- --quick      # a few minutes: fewer topologies, workloads and concurrencies, shorter cells, a small scale load
 //   npm run bench -- --smoke      # a couple of seconds against a standalone Cairn (what npm test runs)
 //
 // Options (after --): --out DIR, --only cairn-1,zookeeper-3,…, --workloads create,read,
 // --concurrency 1,64, --runs N, --seconds S, --warmup S, --scale-nodes N, --no-scale, --no-failover,
-// --no-install, --no-cells, --server-cpu-prof DIR (Cairn servers run with node --cpu-prof).
+// --no-install, --no-cells, --protocols 'jute,gRPC stream', --server-cpu-prof DIR (Cairn servers run
+// with node --cpu-prof).
 //
 // Writes bench/results/<timestamp>/results.json, report.md and charts/*.svg.
 
@@ -67,6 +68,8 @@ export interface Settings {
   scaleNodes: number;
   failover: { concurrency: number; beforeMs: number; afterMs: number; bucketMs: number } | null;
   install: boolean;
+  /** Only these protocol labels ('jute', 'gRPC stream', 'gRPC unary', 'gRPC', 'REST'); all when absent. */
+  protocols?: string[];
   /** Cairn's servers run with --cpu-prof, profiles written here when they stop. */
   cairnCpuProfileDir?: string;
 }
@@ -103,6 +106,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
       'no-failover': { type: 'boolean', default: false },
       'no-cells': { type: 'boolean', default: false },
       'server-cpu-prof': { type: 'string' },
+      protocols: { type: 'string' },
       'no-install': { type: 'boolean', default: false },
     },
   });
@@ -114,8 +118,8 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
       workloads: ['create', 'overwrite', 'read', 'mix'],
       concurrency: [1, 4, 16, 64, 256],
       runs: 2,
-      warmupMs: 500,
-      durationMs: 1500,
+      warmupMs: 400,
+      durationMs: 1200,
       valueBytes: 100,
       readKeys: 1000,
       hotKeys: 16,
@@ -129,13 +133,13 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
       workloads: ['create', 'mix'],
       concurrency: [1, 64],
       runs: 2,
-      warmupMs: 300,
-      durationMs: 700,
+      warmupMs: 200,
+      durationMs: 500,
       valueBytes: 100,
       readKeys: 200,
       hotKeys: 16,
       scaleNodes: 20_000,
-      failover: { concurrency: 16, beforeMs: 1500, afterMs: 6000, bucketMs: 250 },
+      failover: { concurrency: 16, beforeMs: 1000, afterMs: 5000, bucketMs: 250 },
       install: true,
     },
     smoke: {
@@ -174,6 +178,7 @@ function settingsFrom(argv: string[]): { settings: Settings; out: string | undef
   for (const workload of settings.workloads) if (!['create', 'overwrite', 'read', 'mix'].includes(workload)) throw new Error(`unknown workload ${workload}`);
   if (settings.concurrency.some((value) => !Number.isInteger(value) || value < 1)) throw new Error('--concurrency takes positive integers');
   if (!(settings.runs >= 1 && settings.durationMs > 0 && settings.warmupMs >= 0)) throw new Error('--runs, --seconds and --warmup must be positive');
+  if (values.protocols !== undefined) settings.protocols = list(values.protocols)!;
   if (values['server-cpu-prof'] !== undefined) settings.cairnCpuProfileDir = resolve(values['server-cpu-prof']);
   return { settings, out: values.out };
 }
@@ -346,7 +351,7 @@ export async function main(argv: string[]): Promise<string> {
     results.systemSettings[name] = topology.settings;
     try {
       const keys = await prepareKeys(topology, settings);
-      for (const protocol of PROTOCOLS[topology.system]) {
+      for (const protocol of PROTOCOLS[topology.system].filter((plan) => settings.protocols?.includes(plan.label) ?? true)) {
         for (const workload of settings.workloads) {
           for (const concurrency of settings.concurrency) {
             for (let run = 1; run <= settings.runs; run++) {
