@@ -188,7 +188,8 @@ function chartFiles(results: Results, aggregates: Aggregate[], dir: string): Arr
         yLog: true,
         series: results.failover.map((run) => ({
           name: `${run.topology} ${run.protocol}`,
-          points: run.timeline.filter((bucket) => bucket.p99Ms !== null).map((bucket) => ({ x: bucket.tMs / 1000, y: bucket.p99Ms! })),
+          // An empty bucket breaks the line: no write completed then.
+          points: run.timeline.map((bucket) => ({ x: bucket.tMs / 1000, y: bucket.p99Ms ?? Number.NaN })),
           dashed: !run.topology.startsWith('cairn'),
         })),
         xMarkers: [{ x: 0, label: 'leader killed' }],

@@ -38,7 +38,8 @@ async function mode(port: number): Promise<string | null> {
 
 async function version(port: number): Promise<string> {
   const text = await fourLetterWord(port, 'srvr', '127.0.0.1', 2_000).catch(() => '');
-  return /^Zookeeper version: ([^,\n]+)/m.exec(text)?.[1]?.trim() ?? 'unknown';
+  // Debian's build leaves an unexpanded '-${mvngit.commit.id}' in the version.
+  return /^Zookeeper version: ([^,\n]+)/m.exec(text)?.[1]?.replace(/-\$\{[^}]*\}/, '').trim() ?? 'unknown';
 }
 
 export async function startZooKeeperTopology(options: { servers: 1 | 3; dataDir?: string; port?: number; config?: Record<string, string | number> }): Promise<Topology> {
