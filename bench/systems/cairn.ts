@@ -22,6 +22,21 @@ export function cairnVersion(): string {
   return `${manifest.version} (${commit})`;
 }
 
+/** SIGTERM, and SIGKILL if the server has not exited within `graceMs` (the bench must go on). */
+async function stopBounded(server: ServerProcess, graceMs = 20_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const killed = new Promise<void>((resolve) => {
+    timer = setTimeout(() => {
+      process.stderr.write(`cairn server ${server.child.pid} did not exit within ${graceMs} ms of SIGTERM: SIGKILL\n`);
+      server.child.kill('SIGKILL');
+      resolve();
+    }, graceMs);
+  });
+  await Promise.race([server.stop('SIGTERM'), killed]);
+  await server.exited;
+  clearTimeout(timer);
+}
+
 function handle(id: number, server: ServerProcess): ServerHandle {
   return {
     id,
@@ -64,7 +79,7 @@ export async function startCairn(options: { servers: 1 | 3; dataDir?: string; co
       output: () => server.logs.map((entry) => JSON.stringify(entry)).join('\n'),
       kill: () => server.child.kill('SIGKILL'),
       stop: async () => {
-        await server.stop('SIGTERM');
+        await stopBounded(server);
         if (options.dataDir === undefined) await removeDir(dataDir);
       },
     };
@@ -86,7 +101,7 @@ export async function startCairn(options: { servers: 1 | 3; dataDir?: string; co
     },
     kill: (id) => ensemble.members[id - 1]!.process!.child.kill('SIGKILL'),
     async stop() {
-      await Promise.all(ensemble.members.map((member) => member.process?.stop('SIGTERM')));
+      await Promise.all(ensemble.members.map((member) => (member.process === null ? undefined : stopBounded(member.process))));
       await Promise.all(ensemble.members.map((member) => removeDir(member.dataDir)));
     },
   };

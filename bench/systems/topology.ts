@@ -31,6 +31,8 @@ export interface Topology {
   leader(): Promise<number | null>;
   /** The servers' recent output (log lines), where the bench reads figures a system reports itself. */
   output?(): string;
+  /** Durations the server reported for its snapshots (ZooKeeper), oldest first. */
+  snapshotMs?(): number[];
   /** SIGKILL of one server (the fail-over run). */
   kill(id: number): void;
   /** Stops every process this topology started and removes its data. */

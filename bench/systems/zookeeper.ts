@@ -17,8 +17,9 @@ const AT_DEFAULTS = { maxClientCnxns: 60 };
 export const ZOOKEEPER_SETTINGS = [
   'clientPortAddress=127.0.0.1; client, quorum and election ports from the OS; dataDir in a temporary directory',
   'admin.enableServer=false (each server would otherwise bind port 8080)',
-  `JVM -Xmx${ZOOKEEPER_HEAP_MB}m (zkServer.sh's default), log4j to the console at INFO`,
+  `JVM -Xmx${ZOOKEEPER_HEAP_MB}m (zkServer.sh's default)`,
   'forceSync=yes (the default: fsync before acknowledging)',
+  "no logging: Debian's classpath has no SLF4J binding, so ZooKeeper logs nothing (its packaged service would log INFO to a file)",
 ];
 
 function handle(id: number, server: ZooKeeperProcess): ServerHandle {
@@ -60,6 +61,7 @@ export async function startZooKeeperTopology(options: { servers: 1 | 3; dataDir?
       settings: [...ZOOKEEPER_SETTINGS, ...Object.entries(options.config ?? {}).map(([key, value]) => `${key}=${value}`)],
       leader: async () => (servers[0]!.alive() ? 1 : null),
       output: () => server.output(),
+      snapshotMs: () => server.snapshotMs,
       kill: () => process.kill(server.pid, 'SIGKILL'),
       stop: () => server.stop(),
     };

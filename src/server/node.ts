@@ -37,6 +37,9 @@ import { LocalReplicator, type ReplicationListener, type ReplicationRole, type R
 import { requestKey, type ForwardedMessage, type ForwardReply } from './forwarding.js';
 import type { ServerId } from '../zab/types.js';
 
+/** How long a stop waits for writes in flight to commit and apply. */
+const STOP_DRAIN_MS = 5_000;
+
 export interface NodeSettings {
   serverId: number;
   tickTimeMs: number;
@@ -701,7 +704,16 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     this.stopping = true;
     for (const timer of this.timers) clearInterval(timer);
     const pending = [...this.inFlight.keys()];
-    if (pending.length > 0) await new Promise<void>((resolve) => this.afterApplied(Math.max(...pending), resolve));
+    if (pending.length > 0) {
+      // Bounded: in an ensemble the leader may be gone (every server stopping at once), and then
+      // these writes never commit here. Unacknowledged, they are not lost; a stop that never
+      // ends would be.
+      let timer: NodeJS.Timeout | undefined;
+      const applied = new Promise<void>((resolve) => this.afterApplied(Math.max(...pending), resolve));
+      const waited = await Promise.race([applied.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_DRAIN_MS)))]);
+      clearTimeout(timer);
+      if (!waited) this.logger.warn({ pending: pending.length, waitedMs: STOP_DRAIN_MS }, 'stopping with writes that did not commit in time (none was acknowledged)');
+    }
     if (this.snapshotting !== null) await this.snapshotting;
     for (const channel of [...this.channels.values()]) {
       channel.ended = true;

@@ -83,6 +83,35 @@ describe('an ensemble of real processes', () => {
     console.log(`leader fail-over (SIGKILL to the next acknowledged write): ${failoverMs} ms`);
   }, 180_000);
 
+  it('a leader asked to stop with proposals that cannot commit (its followers paused) still stops, acknowledging none of them', async () => {
+    const ensemble = await launch(3);
+    const leaderId = ensemble.leader()!;
+    const leader = ensemble.members[leaderId - 1]!;
+    const followers = ensemble.members.filter((member) => member.id !== leaderId);
+    for (const follower of followers) follower.process!.child.kill('SIGSTOP');
+    try {
+      const client = new CairnUnaryClient(leader.grpcAddress, { timeoutMs: 30_000 });
+      const writes = Array.from({ length: 5 }, (_, index) => client.create(`/never-${index}`, 'x').then(() => 'acknowledged', () => 'failed'));
+      await waitFor(
+        async () => {
+          const response = await fetch(`http://${leader.host}:${leader.httpPort}/commands/srvr`).catch(() => null);
+          const body = (await response?.json()) as { server_stats: { outstanding_requests: number } } | undefined;
+          return (body?.server_stats.outstanding_requests ?? 0) > 0;
+        },
+        20_000,
+        'proposals in flight on the leader',
+      );
+      const started = Date.now();
+      const exit = await leader.process!.stop('SIGTERM');
+      expect(exit.code).toBe(0);
+      expect(Date.now() - started, 'the stop waits for in-flight writes only so long').toBeLessThan(15_000);
+      expect(await Promise.all(writes)).toEqual(Array(5).fill('failed'));
+      client.close();
+    } finally {
+      for (const follower of followers) follower.process!.child.kill('SIGCONT');
+    }
+  });
+
   it('SIGSTOP of the leader: the others elect a new one; the old leader rejoins without its old epoch', async () => {
     const ensemble = await launch(3);
     const leader = ensemble.leader()!;

@@ -29,6 +29,8 @@ export interface ZooKeeperProcess {
   port: number;
   dataDir: string;
   output: () => string;
+  /** 'Snapshot taken in N ms' of every snapshot so far, in order. */
+  snapshotMs: number[];
   stop(): Promise<void>;
 }
 
@@ -91,8 +93,21 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
-  child.stdout!.on('data', (chunk) => (output = (output + chunk.toString()).slice(-20_000)));
-  child.stderr!.on('data', (chunk) => (output = (output + chunk.toString()).slice(-20_000)));
+  // The durations ZooKeeper reports for its snapshots, kept whole: the output tail may lose them.
+  const snapshotMs: number[] = [];
+  let partialLine = '';
+  const take = (chunk: Buffer) => {
+    const text = chunk.toString();
+    output = (output + text).slice(-20_000);
+    const lines = (partialLine + text).split('\n');
+    partialLine = lines.pop()!;
+    for (const line of lines) {
+      const match = /Snapshot taken in (\d+) ms/.exec(line);
+      if (match !== null) snapshotMs.push(Number(match[1]));
+    }
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const pid = child.pid!;
   const stop = async () => {
@@ -110,7 +125,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
     await stop();
     throw new Error(`${(error as Error).message}\n${output}`);
   }
-  return { child, pid, port, dataDir, output: () => output, stop };
+  return { child, pid, port, dataDir, output: () => output, snapshotMs, stop };
 }
 
 async function waitUntilServing(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
