@@ -36,13 +36,17 @@ export interface PreparedKeys {
   readKeys: string[];
 }
 
-export interface CellResult {
+/** What names a cell, apart from its run. */
+export interface CellIdentity {
   topology: string;
   system: string;
   servers: number;
   protocol: string;
   workload: Workload;
   concurrency: number;
+}
+
+export interface CellResult extends CellIdentity {
   run: number;
   processes: number;
   connections: number;

@@ -22,40 +22,61 @@ function parents(prefix: string): string[] {
   return parts.map((_, index) => `/${parts.slice(0, index + 1).join('/')}`);
 }
 
+/** The three calls a Cairn client makes for the bench, session stream or unary alike. */
+interface CairnCalls {
+  create(path: string, data: Uint8Array | null): Promise<unknown>;
+  set(path: string, data: Uint8Array): Promise<unknown>;
+  get(path: string): Promise<unknown>;
+}
+
+function cairnDriver(calls: CairnCalls, fail: (error: unknown) => never, broken: () => boolean, close: () => Promise<void>): Driver {
+  return {
+    get broken() {
+      return broken();
+    },
+    async prepare(prefix) {
+      for (const path of parents(prefix)) {
+        await calls.create(path, null).catch((error: unknown) => {
+          if (!isNodeExists(error)) fail(error);
+        });
+      }
+    },
+    async create(key, value) {
+      await calls.create(key, value).catch(fail);
+    },
+    async write(key, value) {
+      await calls.set(key, value).catch(fail);
+    },
+    async read(key) {
+      await calls.get(key).catch(fail);
+    },
+    close,
+  };
+}
+
 export async function connectCairnStream(endpoint: string): Promise<Driver> {
   const session = await CairnClient.connect(endpoint, { timeoutMs: 30_000, connectTimeoutMs: 10_000, ...OWN_CONNECTION });
   let closed = false;
   const fail = (error: unknown): never => {
     throw driverError(error);
   };
-  return {
-    get broken() {
-      return closed || session.ended !== undefined;
-    },
-    async prepare(prefix) {
-      for (const path of parents(prefix)) {
-        await session.create(path, null).catch((error: unknown) => {
-          if (!isNodeExists(error)) fail(error);
-        });
-      }
-    },
-    async create(key, value) {
-      await session.create(key, value).catch(fail);
-    },
-    async write(key, value) {
-      await session.setData(key, value).catch(fail);
-    },
-    async read(key) {
-      await session.getData(key).catch(fail);
-    },
-    async close() {
+  const calls: CairnCalls = {
+    create: (path, data) => session.create(path, data),
+    set: (path, data) => session.setData(path, data),
+    get: (path) => session.getData(path),
+  };
+  return cairnDriver(
+    calls,
+    fail,
+    () => closed || session.ended !== undefined,
+    async () => {
       if (closed) return;
       closed = true;
       if (session.ended !== undefined) return;
       await Promise.race([session.close(), new Promise((done) => setTimeout(done, 2_000).unref())]);
       session.destroy();
     },
-  };
+  );
 }
 
 export async function connectCairnUnary(endpoint: string): Promise<Driver> {
@@ -69,30 +90,19 @@ export async function connectCairnUnary(endpoint: string): Promise<Driver> {
   };
   // The first call opens the channel; waiting for it here keeps connection set-up out of the window.
   await client.exists('/').catch(fail);
-  return {
-    get broken() {
-      return closed || lost;
-    },
-    async prepare(prefix) {
-      for (const path of parents(prefix)) {
-        await client.create(path, null).catch((error: unknown) => {
-          if (!isNodeExists(error)) fail(error);
-        });
-      }
-    },
-    async create(key, value) {
-      await client.create(key, value).catch(fail);
-    },
-    async write(key, value) {
-      await client.set(key, value).catch(fail);
-    },
-    async read(key) {
-      await client.get(key).catch(fail);
-    },
-    async close() {
+  const calls: CairnCalls = {
+    create: (path, data) => client.create(path, data),
+    set: (path, data) => client.set(path, data),
+    get: (path) => client.get(path),
+  };
+  return cairnDriver(
+    calls,
+    fail,
+    () => closed || lost,
+    async () => {
       if (closed) return;
       closed = true;
       client.close();
     },
-  };
+  );
 }

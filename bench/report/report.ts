@@ -4,18 +4,12 @@
 
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CellResult } from '../cells.js';
+import type { CellIdentity, CellResult } from '../cells.js';
 import type { Workload } from '../gen/protocol.js';
 import type { Results } from '../run.js';
 import { lineChart, type Series } from './svg.js';
 
-export interface Aggregate {
-  topology: string;
-  system: string;
-  servers: number;
-  protocol: string;
-  workload: Workload;
-  concurrency: number;
+export interface Aggregate extends CellIdentity {
   runs: number;
   opsMean: number;
   opsMin: number;
