@@ -176,9 +176,8 @@ export class ZabReplicator implements Replicator {
   // -------------------------------------------------------------------------------------------
   // Driving the peer
 
-  /** Runs an input now, or after the state replacement in progress. */
   /**
-   * Feeds the peer one input. The steady-state traffic of broadcast (`steady`: proposals, acks,
+   * Feeds the peer one input, now or after the state replacement in progress. The steady-state traffic of broadcast (`steady`: proposals, acks,
    * commits, pings, forwarded writes, fsync completions) is carried out by one drain per
    * event-loop turn, so the acks of both followers or a burst of forwarded writes make one batch
    * of commits and proposals (one socket write per peer) instead of one each. Everything else
