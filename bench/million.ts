@@ -124,7 +124,8 @@ export async function runScale(system: 'cairn' | 'zookeeper', nodes: number, max
     const snapshot = newestSnapshot(dataDir);
     const reportedMs = system === 'cairn' ? cairnSnapshotMs(topology) : await zookeeperSnapshotMs(topology.servers[0]!.jute!);
     const stopStarted = Date.now();
-    await stopKeepingData(topology);
+    // Started on a data directory of ours, the topology leaves it in place when it stops.
+    await topology.stop();
     const stopMs = Date.now() - stopStarted;
     topology = null;
     const restartStarted = Date.now();
@@ -146,14 +147,9 @@ export async function runScale(system: 'cairn' | 'zookeeper', nodes: number, max
       settings: topology.settings,
     };
   } finally {
-    if (topology !== null) await stopKeepingData(topology);
+    if (topology !== null) await topology.stop();
     await removeDir(dataDir);
   }
-}
-
-/** Both topologies were started on a data directory of ours: stop leaves it in place. */
-function stopKeepingData(topology: Topology): Promise<void> {
-  return topology.stop();
 }
 
 /** Cairn's own figure: `durationMs` of its last 'snapshot written' log line. */

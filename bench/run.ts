@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util';
 import { closeGenerators, runCell, spread, type CellResult, type PreparedKeys } from './cells.js';
 import { runFailover, type FailoverResult } from './failover.js';
 import { measureFloor, type Floor } from './floor.js';
-import { driverFactory } from './gen/worker.js';
+import { driverFactory } from './gen/drivers.js';
+import type { Driver } from './gen/driver.js';
 import type { Protocol, Workload } from './gen/protocol.js';
 import { runScale, type ScaleResult } from './million.js';
 import { writeReport } from './report/report.js';
@@ -227,14 +228,16 @@ async function startTopology(name: TopologyName, settings: Settings): Promise<To
   return startEtcd({ members: servers });
 }
 
+/** A driver on server `index` through the protocol the topology's keys are prepared with. */
+async function setupDriver(topology: Topology, index: number): Promise<Driver> {
+  const protocol = SETUP_PROTOCOL[topology.system];
+  const server = topology.servers[index]!;
+  return (await driverFactory(protocol))((protocol === 'jute' ? server.jute : server.grpc)!);
+}
+
 /** The keys every read, overwrite and mix cell uses, written before the first cell and visible on every server. */
 async function prepareKeys(topology: Topology, settings: Settings): Promise<PreparedKeys> {
-  const factory = await driverFactory(SETUP_PROTOCOL[topology.system]);
-  const endpointOf = (index: number) => {
-    const server = topology.servers[index]!;
-    return (SETUP_PROTOCOL[topology.system] === 'jute' ? server.jute : server.grpc)!;
-  };
-  const driver = await factory(endpointOf(0));
+  const driver = await setupDriver(topology, 0);
   const value = Buffer.alloc(settings.valueBytes, 0x6b);
   const keys: PreparedKeys = {
     readKeys: Array.from({ length: settings.readKeys }, (_, index) => `/bench/keys/k${index}`),
@@ -252,7 +255,7 @@ async function prepareKeys(topology: Topology, settings: Settings): Promise<Prep
   const last = keys.readKeys[keys.readKeys.length - 1] ?? keys.hotKeys[keys.hotKeys.length - 1]!;
   for (let index = 0; index < topology.servers.length; index++) {
     const deadline = Date.now() + 30_000;
-    const reader = await factory(endpointOf(index));
+    const reader = await setupDriver(topology, index);
     try {
       for (;;) {
         try {
@@ -272,9 +275,7 @@ async function prepareKeys(topology: Topology, settings: Settings): Promise<Prep
 
 /** Makes the parents of a cell's creates (one per generator process). */
 async function prepareCell(topology: Topology, prefix: string, processes: number): Promise<void> {
-  const factory = await driverFactory(SETUP_PROTOCOL[topology.system]);
-  const server = topology.servers[0]!;
-  const driver = await factory((SETUP_PROTOCOL[topology.system] === 'jute' ? server.jute : server.grpc)!);
+  const driver = await setupDriver(topology, 0);
   try {
     for (let index = 0; index < processes; index++) await driver.prepare(`${prefix}/w${index}`);
   } finally {

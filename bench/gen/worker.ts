@@ -7,20 +7,9 @@
 
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
-import { DriverError, errorCode, type Driver, type DriverFactory } from './driver.js';
+import { DriverError, errorCode, type Driver } from './driver.js';
+import { driverFactory } from './drivers.js';
 import { encodeSamples, type FromWorker, type Protocol, type ToWorker, type WorkerResult, type WorkerSpec } from './protocol.js';
-
-/** Drivers are imported when first used: a generator process loads only the client it runs. */
-const DRIVERS: Record<Exclude<Protocol, 'rest'>, () => Promise<DriverFactory>> = {
-  jute: async () => (await import('./jute-client.js')).connectJute,
-  'cairn-stream': async () => (await import('./cairn-grpc.js')).connectCairnStream,
-  'cairn-unary': async () => (await import('./cairn-grpc.js')).connectCairnUnary,
-  'etcd-grpc': async () => (await import('./etcd-grpc.js')).connectEtcdGrpc,
-};
-
-export function driverFactory(protocol: Exclude<Protocol, 'rest'>): Promise<DriverFactory> {
-  return DRIVERS[protocol]();
-}
 
 /** What every lane records; counting starts when the window opens. */
 class Recorder {
