@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { pino } from 'pino';
 import { loadConfig, parseServerArgs } from '../server/config.js';
-import { startServer } from '../server/start.js';
+import { startServer } from '../main/start.js';
 import { ENSEMBLE_USAGE, runEnsemble } from './ensemble.js';
 
 const USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N]\n       ${ENSEMBLE_USAGE.replace('usage: ', '')}`;

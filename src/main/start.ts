@@ -6,16 +6,16 @@ import { startGrpcServer } from '../api/grpc/service.js';
 import { httpLimitsFromEnvironment, startHttpServer } from '../api/http/app.js';
 import { RequestMeter } from '../api/http/request-meter.js';
 import { startJuteServer } from '../api/jute/server.js';
-import type { ServerConfig } from './config.js';
-import { CairnNode } from './node.js';
+import type { ServerConfig } from '../server/config.js';
+import { CairnNode } from '../server/node.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zxidEpoch } from '../core/types.js';
 import { readEpochs } from '../storage/epochs.js';
-import { parseEnsemble, type Ensemble } from './ensemble-config.js';
-import { openPersistence, recoverState } from './persistence.js';
-import type { ReplicationListener } from './replicator.js';
-import { ZabReplicator } from './zab-replicator.js';
+import { parseEnsemble, type Ensemble } from '../server/ensemble-config.js';
+import { openPersistence, recoverState } from '../server/persistence.js';
+import type { ReplicationListener } from '../server/replicator.js';
+import { ZabReplicator } from '../server/zab-replicator.js';
 
 export interface RunningServer {
   node: CairnNode;
