@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { zxidEpoch } from '../core/types.js';
 import { readEpochs } from '../storage/epochs.js';
 import { parseEnsemble, type Ensemble } from '../server/ensemble-config.js';
+import { storageDirectory } from '../server/persistence.js';
+import { lockDirectories } from '../storage/lock.js';
 import { openPersistence, recoverState } from '../server/persistence.js';
 import type { ReplicationListener } from '../server/replicator.js';
 import { ZabReplicator } from '../server/zab-replicator.js';
@@ -49,6 +51,8 @@ function readEnsemble(config: ServerConfig): Ensemble | null {
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
   const startedMs = Date.now();
   const ensemble = readEnsemble(config);
+  // A second server on the same directories would interleave its log with ours; it stops here.
+  const storageLock = await lockDirectories([storageDirectory(config.dataDir), storageDirectory(config.dataLogDir)]);
   const { state, persistence, history, historyBase } = await openPersistence({
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
@@ -126,6 +130,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       await http.close();
       await grpc.close();
       await node.stop();
+      await storageLock.release();
       logger.info('cairn stopped');
     })();
     return stopping;
