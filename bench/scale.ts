@@ -28,6 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { CairnClient, CairnUnaryClient } from '../src/client/index.js';
 import { listSnapshots } from '../src/storage/index.js';
+import { nodeFileSystem } from '../src/storage/world.js';
 import {
   delay,
   makeTempDir,
@@ -203,7 +204,7 @@ async function snapshotUnderLightLoad(server: BenchServer, snapCount: number): P
   });
   const { samples: writeSamples, errors: writeErrors } = await writes;
   const { samples: readSamples, errors: readErrors } = await reads;
-  const snapshots = await listSnapshots(join(server.dataDir, 'cairn'));
+  const snapshots = await listSnapshots(nodeFileSystem, join(server.dataDir, 'cairn'));
   const newest = snapshots.at(-1);
   const writeSplit = split(writeSamples);
   const readSplit = split(readSamples);

@@ -6,18 +6,17 @@ import { startGrpcServer } from '../api/grpc/service.js';
 import { httpLimitsFromEnvironment, startHttpServer } from '../api/http/app.js';
 import { RequestMeter } from '../api/http/request-meter.js';
 import { startJuteServer } from '../api/jute/server.js';
-import type { ServerConfig } from '../server/config.js';
-import { CairnNode } from '../server/node.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { zxidEpoch } from '../core/types.js';
-import { readEpochs } from '../storage/epochs.js';
+import { assembleNode } from '../server/assemble.js';
+import type { ServerConfig } from '../server/config.js';
 import { parseEnsemble, type Ensemble } from '../server/ensemble-config.js';
 import { storageDirectory } from '../server/persistence.js';
 import { lockDirectories } from '../storage/lock.js';
-import { openPersistence, recoverState } from '../server/persistence.js';
-import type { ReplicationListener } from '../server/replicator.js';
-import { ZabReplicator } from '../server/zab-replicator.js';
+import type { CairnNode } from '../server/node.js';
+import { PeerTransport, type PeerAddress } from '../server/peer-transport.js';
+import { nodeWorld } from '../server/world.js';
+import type { ServerId } from '../zab/types.js';
 
 export interface RunningServer {
   node: CairnNode;
@@ -36,6 +35,13 @@ const CAIRN_VERSION = '0.1.0';
 const SESSION_OUTSTANDING_LIMIT = 10_000;
 
 
+/** The addresses of every server; this server binds its quorum and election ports on its own host. */
+function peerAddresses(ensemble: Ensemble): Map<ServerId, PeerAddress> {
+  const peers = new Map<ServerId, PeerAddress>();
+  for (const server of ensemble.servers.values()) peers.set(server.id, { host: server.host, quorumPort: server.quorumPort, electionPort: server.electionPort });
+  return peers;
+}
+
 /** An ensemble member when the config has server.N lines; `myid` in dataDir says which one. */
 function readEnsemble(config: ServerConfig): Ensemble | null {
   if (config.servers.size === 0) return null;
@@ -49,41 +55,17 @@ function readEnsemble(config: ServerConfig): Ensemble | null {
 }
 
 export async function startServer(config: ServerConfig, logger: Logger): Promise<RunningServer> {
-  const startedMs = Date.now();
   const ensemble = readEnsemble(config);
   // A second server on the same directories would interleave its log with ours; it stops here.
   const storageLock = await lockDirectories([storageDirectory(config.dataDir), storageDirectory(config.dataLogDir)]);
-  const { state, persistence, history, historyBase } = await openPersistence({
+  let transport: PeerTransport | null = null;
+  const node = await assembleNode({
+    world: nodeWorld,
+    logger,
     dataDir: config.dataDir,
     dataLogDir: config.dataLogDir,
     snapRetainCount: config.autopurgeSnapRetainCount,
-    logger,
-    historyLimit: ensemble === null ? 0 : config.syncHistoryTxns,
-  });
-  let zab: ZabReplicator | null = null;
-  const makeReplicator =
-    ensemble === null
-      ? undefined
-      : (listener: ReplicationListener) =>
-          (zab = new ZabReplicator({
-            ensemble,
-            bindHost: ensemble.servers.get(ensemble.self)!.host,
-            tickTimeMs: config.tickTimeMs,
-            initLimit: config.initLimit,
-            syncLimit: config.syncLimit,
-            historyLimit: config.syncHistoryTxns,
-            persistence,
-            hardState: readEpochs(persistence.dir, zxidEpoch(state.lastZxid)),
-            recovered: { history, historyBase, lastZxid: state.lastZxid },
-            reload: async () => (await recoverState(persistence.dir, logger)).state,
-            listener,
-            logger,
-          }));
-  logger.info({ zxid: `0x${state.lastZxid.toString(16)}`, znodes: state.tree.size, sessions: state.sessions.size, recoveryMs: Date.now() - startedMs }, 'state recovered');
-  const node = new CairnNode(
-    state,
-    persistence,
-    {
+    settings: {
       serverId: ensemble?.self ?? 0,
       tickTimeMs: config.tickTimeMs,
       minSessionTimeoutMs: config.minSessionTimeoutMs,
@@ -95,9 +77,18 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       containerCheckIntervalMs: config.containerCheckIntervalMs,
       sessionOutstandingLimit: SESSION_OUTSTANDING_LIMIT,
     },
-    logger,
-    makeReplicator,
-  );
+    ensemble:
+      ensemble === null
+        ? null
+        : {
+            self: ensemble.self,
+            membership: ensemble.membership,
+            link: (events) => (transport = new PeerTransport({ self: ensemble.self, peers: peerAddresses(ensemble), logger, ...events })),
+            initLimit: config.initLimit,
+            syncLimit: config.syncLimit,
+            syncHistoryTxns: config.syncHistoryTxns,
+          },
+  });
   await node.start();
   // Every transport's requests are counted and timed the same way, for /metrics.
   const meter = new RequestMeter();
@@ -120,7 +111,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   });
   const httpPort = http.port;
   const jute = await startJuteServer({ facade: meter.wrap(node, 'jute'), node, config, logger });
-  const peerPorts = zab === null ? {} : { serverId: ensemble!.self, ...(zab as ZabReplicator).ports };
+  const peers = transport as PeerTransport | null;
+  const peerPorts = peers === null ? {} : { serverId: ensemble!.self, quorumPort: peers.quorumPort, electionPort: peers.electionPort };
   logger.info({ clientPort: jute.port, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir, ...peerPorts }, 'cairn serving');
 
   let stopping: Promise<void> | null = null;

@@ -1,7 +1,7 @@
 // A standalone Cairn node: the request pipeline (prep → log → apply → reply) over the pure core,
 // with session channels, watch delivery, expiry and reaping. The composition root for facades.
 
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { authenticate, checkACL, type AuthId } from '../core/acl.js';
 import { assert, ERRORS, isKeeperError, keeperError, KeeperError, type ErrorName } from '../core/errors.js';
@@ -36,6 +36,7 @@ import type { Persistence } from './persistence.js';
 import { LocalReplicator, type ReplicationListener, type ReplicationRole, type Replicator } from './replicator.js';
 import { requestKey, type ForwardedMessage, type ForwardReply } from './forwarding.js';
 import type { ServerId } from '../zab/types.js';
+import type { Timer, World } from './world.js';
 
 /** How long a stop waits for writes in flight to commit and apply. */
 const STOP_DRAIN_MS = 5_000;
@@ -55,6 +56,11 @@ export interface NodeSettings {
 }
 
 type Answer = { response: Response; zxid: Zxid };
+
+/** Told of every txn a node applies, right after it is applied (before watches fire). */
+export interface NodeObserver {
+  applied(record: TxnRecord, previousZxid: Zxid, state: ReplicatedState): void;
+}
 
 export interface NodeInfo {
   serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
@@ -153,33 +159,48 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   private nextCxidCounter = 0;
   private txnsSinceSnapshot = 0;
   private snapshotting: Promise<void> | null = null;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly timers: Timer[] = [];
   private stopping = false;
-  private readonly startedAtMs = Date.now();
+  private readonly startedAtMs: number;
   readonly stats = { requests: 0, writes: 0, reads: 0, snapshots: 0, lastSnapshotMs: 0 };
+  private readonly persistence: Persistence;
+  private readonly settings: NodeSettings;
+  private readonly logger: Logger;
+  private readonly world: World;
+  private readonly observer: NodeObserver | null;
 
-  constructor(
-    state: ReplicatedState,
-    private readonly persistence: Persistence,
-    private readonly settings: NodeSettings,
-    private readonly logger: Logger,
-    makeReplicator?: (listener: ReplicationListener) => Replicator,
-  ) {
+  constructor(options: {
+    state: ReplicatedState;
+    persistence: Persistence;
+    settings: NodeSettings;
+    logger: Logger;
+    world: World;
+    /** An ensemble member's replicator; a standalone server commits what its own log holds. */
+    makeReplicator?: (listener: ReplicationListener) => Replicator;
+    observer?: NodeObserver;
+  }) {
+    this.observer = options.observer ?? null;
+    const { state, persistence, settings, world } = options;
+    this.persistence = persistence;
+    this.settings = settings;
+    this.logger = options.logger;
+    this.world = world;
+    this.startedAtMs = world.nowMs();
     this.state = state;
     this.prep = new Prep(state.tree);
     this.expiry = new ExpiryQueue(settings.tickTimeMs);
-    this.replicator = makeReplicator?.(this) ?? new LocalReplicator(persistence, zxidEpoch(state.lastZxid) + 1, this);
-    this.nextSessionId = initialSessionId(settings.serverId, Date.now());
-    const now = Date.now();
+    this.replicator = options.makeReplicator?.(this) ?? new LocalReplicator(persistence, zxidEpoch(state.lastZxid) + 1, this);
+    this.nextSessionId = initialSessionId(settings.serverId, world.nowMs());
+    const now = world.nowMs();
     for (const [sessionId, info] of state.sessions) this.expiry.touch(sessionId, info.timeoutMs, now);
   }
 
   async start(): Promise<void> {
     await this.replicator.start();
-    this.timers.push(setInterval(() => this.expireSessions(), Math.max(10, Math.floor(this.settings.tickTimeMs / 2))));
-    this.timers.push(setInterval(() => this.sendTouches(), Math.max(10, Math.floor(this.settings.tickTimeMs / 2))));
-    this.timers.push(setInterval(() => this.reap(), this.settings.containerCheckIntervalMs));
-    for (const timer of this.timers) timer.unref();
+    const sessionCheckMs = Math.max(10, Math.floor(this.settings.tickTimeMs / 2));
+    this.timers.push(this.world.every(sessionCheckMs, () => this.expireSessions()));
+    this.timers.push(this.world.every(sessionCheckMs, () => this.sendTouches()));
+    this.timers.push(this.world.every(this.settings.containerCheckIntervalMs, () => this.reap()));
   }
 
   lastZxid(): Zxid {
@@ -257,12 +278,12 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     if (options.sessionId !== undefined && options.sessionId !== 0) return this.resume(options, sink);
     const timeoutMs = this.negotiateTimeout(options.timeoutMs);
     const sessionId = this.allocateSessionId();
-    const password = randomBytes(16);
+    const password = this.world.randomBytes(16);
     if (this.replicator.preparesWrites) await this.proposeAndWait(sessionId, 0, { type: 'createSession', timeoutMs, password });
     else await this.forwardAndWait({ kind: 'createSession', sessionId, cxid: this.nextCxid(), timeoutMs, password });
     const channel = new SessionChannel(this, sessionId, password, timeoutMs, sink, options.transportIds, this.settings.sessionOutstandingLimit);
     this.channels.set(sessionId, channel);
-    this.expiry.touch(sessionId, timeoutMs, Date.now());
+    this.expiry.touch(sessionId, timeoutMs, this.world.nowMs());
     return channel;
   }
 
@@ -277,7 +298,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     if (previous !== undefined) this.retireChannel(previous, 'moved');
     const channel = new SessionChannel(this, sessionId, info.password, info.timeoutMs, sink, options.transportIds, this.settings.sessionOutstandingLimit);
     this.channels.set(sessionId, channel);
-    this.expiry.touch(sessionId, info.timeoutMs, Date.now());
+    this.expiry.touch(sessionId, info.timeoutMs, this.world.nowMs());
     return channel;
   }
 
@@ -295,7 +316,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   touch(channel: SessionChannel): void {
     if (channel.ended) return;
     if (this.replicator.preparesWrites) {
-      if (this.expiry.has(channel.sessionId)) this.expiry.touch(channel.sessionId, channel.timeoutMs, Date.now());
+      if (this.expiry.has(channel.sessionId)) this.expiry.touch(channel.sessionId, channel.timeoutMs, this.world.nowMs());
     } else {
       // Only the leader expires sessions: it hears of ours with the next touch.
       this.touchedSessions.set(channel.sessionId, channel.timeoutMs);
@@ -361,7 +382,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
 
   private expireSessions(): void {
     if (!this.replicator.preparesWrites) return;
-    for (const sessionId of this.expiry.expire(Date.now())) {
+    for (const sessionId of this.expiry.expire(this.world.nowMs())) {
       this.logger.info({ sessionId: hex(sessionId) }, 'session expired');
       this.closeSession(sessionId, 'expired').catch((error) => this.logger.warn({ err: error, sessionId: hex(sessionId) }, 'could not expire the session now'));
     }
@@ -584,7 +605,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     txn: Txn,
     onApplied?: (result: Settle<Response | undefined>) => void,
   ): Promise<Response | undefined> {
-    const record: TxnRecord = { header: { sessionId, cxid, zxid, time: Date.now() }, txn };
+    const record: TxnRecord = { header: { sessionId, cxid, zxid, time: this.world.nowMs() }, txn };
     return new Promise((resolve, reject) => {
       this.inFlight.set(zxid, (result) => {
         onApplied?.(result);
@@ -599,7 +620,9 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     const zxid = record.header.zxid;
     // Guarded so the hot path does not build the message.
     if (!(zxid === this.state.lastZxid + 1 || zxidEpoch(zxid) > zxidEpoch(this.state.lastZxid))) assert(false, `txn ${hex(zxid)} applies right after ${hex(this.state.lastZxid)}`);
+    const previousZxid = this.state.lastZxid;
     const result = this.state.apply(record);
+    this.observer?.applied(record, previousZxid, this.state);
     this.prep.applied(zxid, record.txn.type === 'closeSession' ? record.header.sessionId : undefined);
     for (const trigger of result.triggers) {
       for (const notification of this.watches.trigger(trigger, zxid)) {
@@ -667,7 +690,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   /** Removes empty containers that once had children and TTL nodes unmodified past their TTL. */
   private reap(): void {
     if (this.stopping) return;
-    const candidates = reapCandidates(this.state.tree, Date.now());
+    const candidates = reapCandidates(this.state.tree, this.world.nowMs());
     for (const path of candidates) {
       const zxid = this.replicator.nextZxid();
       if (zxid === null) return; // not ours to reap now: the leader does it
@@ -680,12 +703,12 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   private startSnapshot(): void {
     if (this.snapshotting !== null) return;
     this.txnsSinceSnapshot = 0;
-    const startedMs = Date.now();
+    const startedMs = this.world.nowMs();
     this.snapshotting = this.persistence
       .snapshot(this.state)
       .then(() => {
         this.stats.snapshots++;
-        this.stats.lastSnapshotMs = Date.now() - startedMs;
+        this.stats.lastSnapshotMs = this.world.nowMs() - startedMs;
         this.logger.info({ zxid: hex(this.state.lastZxid), durationMs: this.stats.lastSnapshotMs }, 'snapshot written');
       })
       .catch((error) => this.logger.error({ err: error }, 'snapshot failed; the log still holds every txn'))
@@ -702,16 +725,16 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) timer.cancel();
     const pending = [...this.inFlight.keys()];
     if (pending.length > 0) {
       // Bounded: in an ensemble the leader may be gone (every server stopping at once), and then
       // these writes never commit here. Unacknowledged, they are not lost; a stop that never
       // ends would be.
-      let timer: NodeJS.Timeout | undefined;
+      let timer: Timer | undefined;
       const applied = new Promise<void>((resolve) => this.afterApplied(Math.max(...pending), resolve));
-      const waited = await Promise.race([applied.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), STOP_DRAIN_MS)))]);
-      clearTimeout(timer);
+      const waited = await Promise.race([applied.then(() => true), new Promise<false>((resolve) => (timer = this.world.after(STOP_DRAIN_MS, () => resolve(false))))]);
+      timer?.cancel();
       if (!waited) this.logger.warn({ pending: pending.length, waitedMs: STOP_DRAIN_MS }, 'stopping with writes that did not commit in time (none was acknowledged)');
     }
     if (this.snapshotting !== null) await this.snapshotting;
@@ -730,7 +753,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   onForwarded(from: ServerId, message: ForwardedMessage): void {
     switch (message.kind) {
       case 'touch':
-        for (const [sessionId, timeoutMs] of message.sessions) if (this.expiry.has(sessionId)) this.expiry.touch(sessionId, timeoutMs, Date.now());
+        for (const [sessionId, timeoutMs] of message.sessions) if (this.expiry.has(sessionId)) this.expiry.touch(sessionId, timeoutMs, this.world.nowMs());
         return;
       case 'createSession':
         this.proposeForwarded(from, message, () => ({ type: 'createSession', timeoutMs: this.negotiateTimeout(message.timeoutMs), password: message.password }));
@@ -768,7 +791,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
       else this.replicator.reply(from, { sessionId: message.sessionId, cxid: message.cxid, error: errorOf(asKeeperError(error, this.logger)) });
       return;
     }
-    if (txn.type === 'createSession') this.expiry.touch(message.sessionId, txn.timeoutMs, Date.now());
+    if (txn.type === 'createSession') this.expiry.touch(message.sessionId, txn.timeoutMs, this.world.nowMs());
     this.propose(message.sessionId, message.cxid, zxid, txn).catch(() => undefined);
   }
 
@@ -787,7 +810,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
       // A new leader: nothing is pending, and every session gets a full timeout from now.
       this.prep = new Prep(this.state.tree);
       this.expiry = new ExpiryQueue(this.settings.tickTimeMs);
-      const now = Date.now();
+      const now = this.world.nowMs();
       for (const [sessionId, info] of this.state.sessions) this.expiry.touch(sessionId, info.timeoutMs, now);
       return;
     }
@@ -819,10 +842,11 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     this.fatal(error);
   }
 
-  private fatal(error: unknown): never {
+  private fatal(error: unknown): void {
     // A failed fsync or a broken invariant: continuing could acknowledge what is not durable.
+    // (A simulated server's halt returns, but its world is dead: nothing it does reaches anyone.)
     this.logger.fatal({ err: error }, 'fatal storage or invariant failure; stopping');
-    process.exit(70);
+    this.world.halt(70);
   }
 }
 

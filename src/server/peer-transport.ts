@@ -45,6 +45,7 @@ import {
   type SnapshotEnd,
   type WireFrame,
 } from '../zab/codec.js';
+import type { PeerLink, PeerLinkEvents } from './peer-link.js';
 import type { Entry, Notification, PeerMessage, QuorumMessage, ServerId, SyncStart } from '../zab/types.js';
 
 export interface PeerAddress {
@@ -82,17 +83,11 @@ export const DEFAULT_PEER_TRANSPORT_LIMITS: Readonly<PeerTransportLimits> = {
   maxUnidentifiedConnections: 64,
 };
 
-export interface PeerTransportOptions {
+export interface PeerTransportOptions extends PeerLinkEvents {
   self: ServerId;
   /** Every server's address; this server's own entry gives the host and ports to listen on. */
   peers: ReadonlyMap<ServerId, PeerAddress>;
   logger: Logger;
-  /** A peer message arrived (notifications from election connections, the rest in FIFO order). */
-  onMessage(from: ServerId, message: PeerMessage): void;
-  /** The current quorum connection with `peer` failed or its other end closed it. */
-  onDisconnected(peer: ServerId): void;
-  /** Install a streamed snapshot; the SNAP `syncStart` is delivered once the promise resolves. */
-  onSnapshot(from: ServerId, zxid: Zxid, chunks: Uint8Array[]): Promise<void>;
   limits?: Partial<PeerTransportLimits>;
 }
 
@@ -102,7 +97,7 @@ const SNAPSHOT_PIECE_OVERHEAD_BYTES = encodedFrameSize({ type: 'snapshotChunk', 
 /** A flush joins queued frames into buffers of about this size (large snapshot pieces go alone). */
 const COALESCE_BYTES = 256 * 1024;
 
-export class PeerTransport {
+export class PeerTransport implements PeerLink {
   private readonly self: ServerId;
   private readonly peers: Map<ServerId, PeerAddress>;
   private readonly limits: PeerTransportLimits;

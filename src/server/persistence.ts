@@ -1,15 +1,13 @@
 // The node's view of storage: recover the state at start, append txns durably, take fuzzy
 // snapshots without stalling requests, and purge old files.
 
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { decodeTxnRecord } from '../core/codec.js';
 import { assert } from '../core/errors.js';
 import { loadChunk, serializeState } from '../core/snapshot.js';
 import { ReplicatedState } from '../core/state.js';
-import { purge, recover, TxnLog, writeSnapshot } from '../storage/index.js';
+import { purge, recover, TxnLog, writeSnapshot, type StorageWorld } from '../storage/index.js';
 
 export interface Persistence {
   /** Resolves once the record is fsynced; appends made in one turn share one fdatasync. */
@@ -27,6 +25,7 @@ export interface Persistence {
 }
 
 export interface PersistenceOptions {
+  world: StorageWorld;
   dataDir: string;
   dataLogDir: string;
   snapRetainCount: number;
@@ -51,8 +50,8 @@ export interface RecoveredState {
 }
 
 /** Rebuilds the state from the newest valid snapshot and the log after it. */
-export async function recoverState(dir: string, logger: Logger, historyLimit = 0): Promise<RecoveredState> {
-  const recovered = await recover(dir);
+export async function recoverState(world: StorageWorld, dir: string, logger: Logger, historyLimit = 0): Promise<RecoveredState> {
+  const recovered = await recover(world.fs, dir);
   for (const repair of recovered.repairs) logger.warn({ repair }, 'storage repaired during recovery');
   const state = new ReplicatedState();
   state.replaying = true;
@@ -83,9 +82,9 @@ export async function openPersistence(
   options: PersistenceOptions & { historyLimit?: number },
 ): Promise<{ state: ReplicatedState; persistence: Persistence; history: RecoveredState['history']; historyBase: number }> {
   const dir = storageDirectory(options.dataDir);
-  await mkdir(dir, { recursive: true });
-  const { state, history, historyBase } = await recoverState(dir, options.logger, options.historyLimit ?? 0);
-  const log = await TxnLog.open(dir, { lastZxid: state.lastZxid, ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }) });
+  await options.world.fs.mkdir(dir);
+  const { state, history, historyBase } = await recoverState(options.world, dir, options.logger, options.historyLimit ?? 0);
+  const log = await TxnLog.open(options.world, dir, { lastZxid: state.lastZxid, ...(options.preallocateBytes === undefined ? {} : { preallocateBytes: options.preallocateBytes }) });
   return { state, persistence: new FilePersistence(dir, log, options), history, historyBase };
 }
 
@@ -104,8 +103,8 @@ class FilePersistence implements Persistence {
     // Everything up to this zxid is applied; later txns are replayed over the fuzzy result.
     const zxid = state.lastZxid;
     this.log.rollover();
-    await writeSnapshot(this.dir, zxid, interleaved(serializeState(state, NODES_PER_SNAPSHOT_CHUNK)));
-    const purged = await purge(this.dir, Math.max(3, this.options.snapRetainCount));
+    await writeSnapshot(this.options.world.fs, this.dir, zxid, interleaved(this.options.world, serializeState(state, NODES_PER_SNAPSHOT_CHUNK)));
+    const purged = await purge(this.options.world.fs, this.dir, Math.max(3, this.options.snapRetainCount));
     if (purged.removedSnapshots.length + purged.removedLogs.length > 0) this.options.logger.debug(purged, 'old snapshots and logs purged');
   }
 
@@ -120,14 +119,14 @@ class FilePersistence implements Persistence {
   async installSnapshot(zxid: number, chunks: readonly Uint8Array[]): Promise<void> {
     // Cut the log first: nothing after the snapshot may survive it, and appends follow from it.
     await this.log.truncateAfter(zxid);
-    await writeSnapshot(this.dir, zxid, chunks);
+    await writeSnapshot(this.options.world.fs, this.dir, zxid, chunks);
   }
 }
 
 /** Lets requests run between snapshot chunks, so a large tree never stalls the server for long. */
-async function* interleaved(chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+async function* interleaved(world: StorageWorld, chunks: Iterable<Uint8Array>): AsyncGenerator<Uint8Array> {
   for (const chunk of chunks) {
     yield chunk;
-    await yieldToEventLoop();
+    await new Promise<void>((resolve) => world.defer(resolve));
   }
 }

@@ -12,12 +12,12 @@ import { ReplicatedState } from '../core/state.js';
 import type { TxnRecord, Zxid } from '../core/types.js';
 import { writeEpochs } from '../storage/epochs.js';
 import { ZabPeer } from '../zab/peer.js';
-import { isEmptyReady, type HardState, type PeerMessage, type Ready, type ServerId } from '../zab/types.js';
-import type { Ensemble } from './ensemble-config.js';
+import { isEmptyReady, type HardState, type Membership, type PeerMessage, type Ready, type ServerId } from '../zab/types.js';
 import { decodeForwarded, decodeForwardReply, encodeForwarded, type ForwardedMessage, type ForwardReply } from './forwarding.js';
-import { PeerTransport, type PeerAddress } from './peer-transport.js';
+import type { PeerLink, PeerLinkEvents } from './peer-link.js';
 import type { Persistence, RecoveredState } from './persistence.js';
 import type { ReplicationListener, ReplicationRole, Replicator } from './replicator.js';
+import type { Timer, World } from './world.js';
 
 /** The messages of broadcast in a steady state: none of them starts truncation or a snapshot install. */
 const STEADY_MESSAGES: ReadonlySet<PeerMessage['type']> = new Set(['proposal', 'ack', 'commit', 'inform', 'ping', 'forward', 'reply', 'syncRequest', 'syncReply']);
@@ -31,9 +31,11 @@ export function finePerTickTime(tickTimeMs: number): number {
 }
 
 export interface ZabReplicatorOptions {
-  ensemble: Ensemble;
-  /** The host this server's quorum and election ports bind to. */
-  bindHost: string;
+  world: World;
+  self: ServerId;
+  membership: Membership;
+  /** Opens the link to the other servers, reporting to the events given. */
+  link: (events: PeerLinkEvents) => PeerLink;
   tickTimeMs: number;
   initLimit: number;
   syncLimit: number;
@@ -52,10 +54,11 @@ const SNAPSHOT_NODES_PER_CHUNK = 4096;
 
 export class ZabReplicator implements Replicator {
   private readonly zab: ZabPeer;
-  private readonly transport: PeerTransport;
+  private readonly transport: PeerLink;
   private readonly listener: ReplicationListener;
   private readonly logger: Logger;
-  private tickTimer: NodeJS.Timeout | null = null;
+  private readonly world: World;
+  private tickTimer: Timer | null = null;
   private drainScheduled = false;
   /** While the state is being replaced (a truncation below what was applied), inputs wait. */
   private busy: Promise<void> | null = null;
@@ -68,31 +71,24 @@ export class ZabReplicator implements Replicator {
 
   constructor(private readonly options: ZabReplicatorOptions) {
     this.listener = options.listener;
-    this.logger = options.logger.child({ component: 'zab', self: options.ensemble.self });
-    const { ensemble, recovered } = options;
+    this.world = options.world;
+    this.logger = options.logger.child({ component: 'zab', self: options.self });
+    const { recovered } = options;
     // The peer counts fine ticks of about ELECTION_STEP_MS: an election decides one tick after a
     // quorum agrees, so a whole tickTime (2 s by default) there would stretch every fail-over.
     // initLimit and syncLimit keep their meaning in tickTime units.
     const finePerTick = finePerTickTime(options.tickTimeMs);
     this.zab = new ZabPeer(
       {
-        self: ensemble.self,
-        membership: ensemble.membership,
+        self: options.self,
+        membership: options.membership,
         initLimit: options.initLimit * finePerTick,
         syncLimit: options.syncLimit * finePerTick,
         historyLimit: options.historyLimit,
       },
       { hardState: options.hardState, lastZxid: recovered.lastZxid, history: recovered.history, historyBase: recovered.historyBase },
     );
-    const peers = new Map<ServerId, PeerAddress>();
-    for (const server of ensemble.servers.values()) {
-      const host = server.id === ensemble.self ? options.bindHost : server.host;
-      peers.set(server.id, { host, quorumPort: server.quorumPort, electionPort: server.electionPort });
-    }
-    this.transport = new PeerTransport({
-      self: ensemble.self,
-      peers,
-      logger: options.logger,
+    this.transport = options.link({
       onMessage: (from, message) => this.input(() => this.zab.receive(from, message), STEADY_MESSAGES.has(message.type)),
       onDisconnected: (peer) => this.input(() => this.zab.disconnected(peer)),
       onSnapshot: (from, zxid, chunks) => this.installSnapshot(from, zxid, chunks),
@@ -157,20 +153,14 @@ export class ZabReplicator implements Replicator {
 
   async start(): Promise<void> {
     await this.transport.start();
-    this.tickTimer = setInterval(() => this.input(() => this.zab.tick()), this.options.tickTimeMs / finePerTickTime(this.options.tickTimeMs));
-    this.tickTimer.unref();
+    this.tickTimer = this.world.every(this.options.tickTimeMs / finePerTickTime(this.options.tickTimeMs), () => this.input(() => this.zab.tick()));
     this.scheduleDrain();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.tickTimer?.cancel();
     await this.transport.close();
-  }
-
-  /** The ports this server's peers reach it on (useful when configured as 0 in tests). */
-  get ports(): { quorumPort: number; electionPort: number } {
-    return { quorumPort: this.transport.quorumPort, electionPort: this.transport.electionPort };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -208,7 +198,7 @@ export class ZabReplicator implements Replicator {
     if (this.drainScheduled) return;
     this.drainScheduled = true;
     // Everything proposed in this event-loop turn goes out as one batch.
-    setImmediate(() => {
+    this.world.defer(() => {
       this.drainScheduled = false;
       if (this.busy === null && !this.stopped) this.drain();
     });
@@ -228,7 +218,7 @@ export class ZabReplicator implements Replicator {
   }
 
   private carryOut(ready: Ready): void {
-    if (ready.hardState !== null) writeEpochs(this.options.persistence.dir, ready.hardState);
+    if (ready.hardState !== null) writeEpochs(this.world.fs, this.options.persistence.dir, ready.hardState);
     if (ready.truncateAfter !== null) this.truncate(ready.truncateAfter);
     if (ready.entries.length > 0) this.append(ready);
     for (const entry of ready.committed) this.listener.onCommitted(decodeTxnRecord(entry.payload));
@@ -245,10 +235,6 @@ export class ZabReplicator implements Replicator {
   }
 
   private send(to: ServerId, message: PeerMessage): void {
-    if (message.type === 'notification') {
-      this.transport.sendNotification(to, message);
-      return;
-    }
     this.transport.send(to, message);
     if (message.type === 'syncStart' && message.mode === 'snap') {
       // The state as applied now is exactly the snapshot's zxid (commits were applied above).
@@ -343,9 +329,19 @@ export class ZabReplicator implements Replicator {
     }
   }
 
+  /** Whether the current leadership was reported as waiting for voters. */
+  private establishingReported = false;
+
   private reportRole(): void {
     const role = this.role;
     const serving = this.zab.serving;
+    // A leader without a quorum of followers only says "serving: false" until initLimit: say whom it waits for.
+    const establishing = this.zab.establishing;
+    if (establishing === null) this.establishingReported = false;
+    else if (!this.establishingReported && establishing.ticks > finePerTickTime(this.options.tickTimeMs)) {
+      this.establishingReported = true;
+      this.logger.warn({ waitingFor: establishing.waitingFor, epoch: this.zab.epoch }, 'leading for over a tickTime without serving: waiting for voters');
+    }
     if (role === this.reportedRole && serving === this.reportedServing) return;
     this.reportedRole = role;
     this.reportedServing = serving;

@@ -4,9 +4,9 @@
 // Synchronous on purpose: epochs change once per election, and ZAB requires them durable before
 // the next message goes out.
 
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { assert, keeperError } from '../core/errors.js';
+import type { FileSystem } from './world.js';
 
 export interface Epochs {
   acceptedEpoch: number;
@@ -15,10 +15,10 @@ export interface Epochs {
 
 const FILES = { acceptedEpoch: 'acceptedEpoch', currentEpoch: 'currentEpoch' } as const;
 
-function readEpoch(dir: string, name: string): number | null {
+function readEpoch(fs: FileSystem, dir: string, name: string): number | null {
   let text: string;
   try {
-    text = readFileSync(join(dir, name), 'utf8').trim();
+    text = fs.readTextSync(join(dir, name)).trim();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
@@ -28,33 +28,22 @@ function readEpoch(dir: string, name: string): number | null {
 }
 
 /** The stored epochs; missing files mean `fallbackEpoch` (e.g. the epoch of the last logged zxid). */
-export function readEpochs(dir: string, fallbackEpoch = 0): Epochs {
-  const currentEpoch = readEpoch(dir, FILES.currentEpoch) ?? fallbackEpoch;
-  const acceptedEpoch = readEpoch(dir, FILES.acceptedEpoch) ?? currentEpoch;
+export function readEpochs(fs: FileSystem, dir: string, fallbackEpoch = 0): Epochs {
+  const currentEpoch = readEpoch(fs, dir, FILES.currentEpoch) ?? fallbackEpoch;
+  const acceptedEpoch = readEpoch(fs, dir, FILES.acceptedEpoch) ?? currentEpoch;
   if (acceptedEpoch < currentEpoch) throw keeperError('DataInconsistency', undefined, `acceptedEpoch ${acceptedEpoch} is below currentEpoch ${currentEpoch}`);
   return { acceptedEpoch, currentEpoch };
 }
 
-function writeDurably(dir: string, name: string, value: number): void {
+function writeDurably(fs: FileSystem, dir: string, name: string, value: number): void {
   const temporary = join(dir, `${name}.tmp`);
-  const handle = openSync(temporary, 'w');
-  try {
-    writeSync(handle, `${value}\n`);
-    fsyncSync(handle);
-  } finally {
-    closeSync(handle);
-  }
-  renameSync(temporary, join(dir, name));
+  fs.writeTextDurablySync(temporary, `${value}\n`);
+  fs.renameSync(temporary, join(dir, name));
 }
 
-export function writeEpochs(dir: string, epochs: Epochs): void {
+export function writeEpochs(fs: FileSystem, dir: string, epochs: Epochs): void {
   assert(Number.isSafeInteger(epochs.acceptedEpoch) && epochs.acceptedEpoch >= epochs.currentEpoch && epochs.currentEpoch >= 0, 'epochs are ordered, non-negative integers');
-  writeDurably(dir, FILES.acceptedEpoch, epochs.acceptedEpoch);
-  writeDurably(dir, FILES.currentEpoch, epochs.currentEpoch);
-  const directory = openSync(dir, 'r');
-  try {
-    fsyncSync(directory);
-  } finally {
-    closeSync(directory);
-  }
+  writeDurably(fs, dir, FILES.acceptedEpoch, epochs.acceptedEpoch);
+  writeDurably(fs, dir, FILES.currentEpoch, epochs.currentEpoch);
+  fs.fsyncDirectorySync(dir);
 }

@@ -14,3 +14,5 @@ export { recover } from './recovery.js';
 export type { RecoveredSnapshot, RecoveryResult } from './recovery.js';
 export { MIN_RETAINED_SNAPSHOTS, purge } from './purge.js';
 export type { PurgeResult } from './purge.js';
+export { nodeFileSystem, nodeStorageWorld } from './world.js';
+export type { FileSystem, OpenMode, StorageFile, StorageWorld } from './world.js';

@@ -9,12 +9,11 @@
 // and nothing after. The end marker proves the stream was not cut at a chunk boundary.
 
 import { crc32 } from 'node:zlib';
-import { open, readdir, rename, rm } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { readInt64, writeInt64 } from '../core/codec.js';
 import { KeeperError, assert } from '../core/errors.js';
 import { FileCursor, fsyncDirectory, parseZxidFileName, zxidHex } from './txnlog.js';
+import type { FileSystem, StorageFile } from './world.js';
 
 export const SNAPSHOT_FORMAT_VERSION = 1;
 const SNAPSHOT_MAGIC = 0x43524e53; // "CRNS"
@@ -51,9 +50,9 @@ export function isSnapshotTempFile(name: string): boolean {
 }
 
 /** The snapshots of a directory, oldest first (temporary files excluded). */
-export async function listSnapshots(dir: string): Promise<SnapshotFile[]> {
+export async function listSnapshots(fs: FileSystem, dir: string): Promise<SnapshotFile[]> {
   const files: SnapshotFile[] = [];
-  for (const name of await readdir(dir)) {
+  for (const name of await fs.readdir(dir)) {
     const zxid = parseZxidFileName(name, SNAPSHOT_NAME);
     if (zxid !== null) files.push({ zxid, path: join(dir, name) });
   }
@@ -76,7 +75,7 @@ class ChunkWriter {
   byteCount = 0;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: StorageFile,
     flushBytes: number,
   ) {
     this.buffer = Buffer.allocUnsafe(Math.max(flushBytes, HEADER_BYTES, END_BYTES));
@@ -146,6 +145,7 @@ export interface WriteSnapshotOptions {
  * renamed into place, directory synced. On any failure the temporary file is removed.
  */
 export async function writeSnapshot(
+  fs: FileSystem,
   dir: string,
   zxid: number,
   chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
@@ -153,7 +153,7 @@ export async function writeSnapshot(
 ): Promise<SnapshotFile & SnapshotSummary> {
   const path = join(dir, snapshotFileName(zxid));
   const tempPath = path + TEMP_SUFFIX;
-  const handle = await open(tempPath, 'w');
+  const handle = await fs.open(tempPath, 'w');
   let summary: SnapshotSummary;
   try {
     const writer = new ChunkWriter(handle, options.flushBytes ?? DEFAULT_SNAPSHOT_FLUSH_BYTES);
@@ -164,12 +164,12 @@ export async function writeSnapshot(
     summary = { zxid, chunkCount: writer.chunkCount, byteCount: writer.byteCount };
   } catch (error) {
     await handle.close().catch(() => undefined);
-    await rm(tempPath, { force: true });
+    await fs.rm(tempPath);
     throw error;
   }
   await handle.close();
-  await rename(tempPath, path);
-  await fsyncDirectory(dir);
+  await fs.rename(tempPath, path);
+  await fsyncDirectory(fs, dir);
   return { path, ...summary };
 }
 
@@ -186,20 +186,20 @@ export interface ReadSnapshotOptions {
  * KeeperError('DataInconsistency') on any damage, including a missing or wrong end marker, which
  * only shows after the last chunk: use validateSnapshot first when a partial read would be harmful.
  */
-export function readSnapshot(path: string, options: ReadSnapshotOptions = {}): AsyncIterable<Uint8Array> {
-  return { [Symbol.asyncIterator]: () => readFrames(path, options, true, null)[Symbol.asyncIterator]() };
+export function readSnapshot(fs: FileSystem, path: string, options: ReadSnapshotOptions = {}): AsyncIterable<Uint8Array> {
+  return { [Symbol.asyncIterator]: () => readFrames(fs, path, options, true, null)[Symbol.asyncIterator]() };
 }
 
 /** Reads the whole snapshot, checking everything readSnapshot checks; throws on damage. */
-export async function validateSnapshot(path: string, options: ReadSnapshotOptions = {}): Promise<SnapshotSummary> {
+export async function validateSnapshot(fs: FileSystem, path: string, options: ReadSnapshotOptions = {}): Promise<SnapshotSummary> {
   const summary: SnapshotSummary = { zxid: -1, chunkCount: 0, byteCount: 0 };
-  for await (const chunk of readFrames(path, options, false, summary)) summary.byteCount += chunk.length;
+  for await (const chunk of readFrames(fs, path, options, false, summary)) summary.byteCount += chunk.length;
   return summary;
 }
 
-async function* readFrames(path: string, options: ReadSnapshotOptions, copy: boolean, summary: SnapshotSummary | null): AsyncGenerator<Uint8Array> {
+async function* readFrames(fs: FileSystem, path: string, options: ReadSnapshotOptions, copy: boolean, summary: SnapshotSummary | null): AsyncGenerator<Uint8Array> {
   const expectedZxid = options.expectedZxid ?? parseZxidFileName(basename(path), SNAPSHOT_NAME);
-  const handle = await open(path, 'r');
+  const handle = await fs.open(path, 'r');
   try {
     const cursor = new FileCursor(handle);
     const zxid = readHeader(path, await cursor.read(HEADER_BYTES));

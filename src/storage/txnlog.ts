@@ -10,13 +10,10 @@
 // the writer's own bound, whatever the reader's configuration.
 
 import { crc32 } from 'node:zlib';
-import { constants } from 'node:fs';
-import { mkdir, open, readdir, rm, truncate as truncateFile } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { readInt64, writeInt64 } from '../core/codec.js';
 import { assert } from '../core/errors.js';
+import type { FileSystem, StorageFile, StorageWorld } from './world.js';
 
 export const LOG_FORMAT_VERSION = 1;
 const LOG_MAGIC = 0x43524e4c; // "CRNL"
@@ -82,9 +79,9 @@ export function parseZxidFileName(name: string, pattern: RegExp): number | null 
 }
 
 /** The log files of a directory, oldest first. */
-export async function listLogFiles(dir: string): Promise<LogFile[]> {
+export async function listLogFiles(fs: FileSystem, dir: string): Promise<LogFile[]> {
   const files: LogFile[] = [];
-  for (const name of await readdir(dir)) {
+  for (const name of await fs.readdir(dir)) {
     const firstZxid = parseZxidFileName(name, LOG_NAME);
     if (firstZxid !== null) files.push({ firstZxid, path: join(dir, name) });
   }
@@ -99,8 +96,8 @@ export function newestLogStartingAtOrBefore(files: readonly LogFile[], zxid: num
 }
 
 /** Makes creations, renames and deletions in a directory durable. */
-export async function fsyncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
+export async function fsyncDirectory(fs: FileSystem, dir: string): Promise<void> {
+  const handle = await fs.open(dir, 'r');
   try {
     await handle.sync();
   } finally {
@@ -109,9 +106,9 @@ export async function fsyncDirectory(dir: string): Promise<void> {
 }
 
 /** Cuts a file to `length` bytes, durably. */
-export async function truncateDurably(path: string, length: number): Promise<void> {
-  await truncateFile(path, length);
-  const handle = await open(path, 'r+');
+export async function truncateDurably(fs: FileSystem, path: string, length: number): Promise<void> {
+  await fs.truncate(path, length);
+  const handle = await fs.open(path, 'r+');
   try {
     await handle.sync();
   } finally {
@@ -119,7 +116,7 @@ export async function truncateDurably(path: string, length: number): Promise<voi
   }
 }
 
-async function writeFully(handle: FileHandle, buffers: Uint8Array[], position: number): Promise<void> {
+async function writeFully(handle: StorageFile, buffers: Uint8Array[], position: number): Promise<void> {
   let pending = buffers;
   let offset = position;
   for (;;) {
@@ -152,7 +149,7 @@ export class FileCursor {
   private fileOffset: number;
 
   constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: StorageFile,
     bufferBytes = 1024 * 1024,
     startOffset = 0,
   ) {
@@ -247,13 +244,13 @@ export class LogFileScanner {
   private finished = false;
 
   private constructor(
-    private readonly handle: FileHandle,
+    private readonly handle: StorageFile,
     private readonly cursor: FileCursor,
     private readonly expectedFirstZxid: number,
   ) {}
 
-  static async open(file: LogFile): Promise<LogFileScanner> {
-    const handle = await open(file.path, 'r');
+  static async open(fs: FileSystem, file: LogFile): Promise<LogFileScanner> {
+    const handle = await fs.open(file.path, 'r');
     return new LogFileScanner(handle, new FileCursor(handle), file.firstZxid);
   }
 
@@ -339,7 +336,7 @@ export interface TxnLogStats {
 }
 
 interface OpenFile {
-  handle: FileHandle;
+  handle: StorageFile;
   path: string;
   /** Where the next record goes. */
   writePosition: number;
@@ -423,6 +420,7 @@ export class TxnLog {
   private spareBuffer: Buffer | null = null;
 
   private constructor(
+    private readonly world: StorageWorld,
     readonly dir: string,
     options: TxnLogOptions,
   ) {
@@ -440,10 +438,10 @@ export class TxnLog {
    * Opens the log for appending after `options.lastZxid`. Existing files are never appended to: the
    * first batch starts a new file, so whatever recovery cut stays cut.
    */
-  static async open(dir: string, options: TxnLogOptions = {}): Promise<TxnLog> {
-    await mkdir(dir, { recursive: true });
-    const log = new TxnLog(dir, options);
-    const files = await listLogFiles(dir);
+  static async open(world: StorageWorld, dir: string, options: TxnLogOptions = {}): Promise<TxnLog> {
+    await world.fs.mkdir(dir);
+    const log = new TxnLog(world, dir, options);
+    const files = await listLogFiles(world.fs, dir);
     const newest = files.at(-1);
     assert(
       newest === undefined || newest.firstZxid <= log.lastAcceptedZxid,
@@ -492,7 +490,7 @@ export class TxnLog {
     this.lastAcceptedZxid = zxid;
     return this.control(async () => {
       await this.closeFile();
-      await truncateLogAfter(this.dir, zxid);
+      await truncateLogAfter(this.world.fs, this.dir, zxid);
     });
   }
 
@@ -525,7 +523,7 @@ export class TxnLog {
   private schedule(): void {
     if (this.running || this.runScheduled) return;
     this.runScheduled = true;
-    setImmediate(() => {
+    this.world.defer(() => {
       this.runScheduled = false;
       void this.run();
     });
@@ -584,13 +582,13 @@ export class TxnLog {
     const allocatedBytes = this.growthZeros(file.allocatedBytes, recordsEnd, buffers);
     // The file is open with O_DSYNC: the write returns once its data (and, when the file grew, its
     // size) is durable, as write + fdatasync would, in one trip to the thread pool instead of two.
-    const syncStart = performance.now();
+    const syncStart = this.world.monotonicMs();
     await writeFully(file.handle, buffers, writeStart);
     // A new file also needs its inode durable (fsync) and its name in the directory.
     if (created) await file.handle.sync();
-    this.recordSync(performance.now() - syncStart);
+    this.recordSync(this.world.monotonicMs() - syncStart);
     if (created) {
-      await fsyncDirectory(this.dir);
+      await fsyncDirectory(this.world.fs, this.dir);
       this.stats.directorySyncCount++;
     }
     file.writePosition = recordsEnd;
@@ -613,7 +611,7 @@ export class TxnLog {
   private async createFile(firstZxid: number): Promise<OpenFile> {
     const path = join(this.dir, logFileName(firstZxid));
     // 'wx': a name already taken means recovery did not run or lastZxid was wrong; never overwrite.
-    const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_DSYNC);
+    const handle = await this.world.fs.open(path, 'append-new');
     this.stats.filesCreated++;
     this.file = { handle, path, writePosition: LOG_HEADER_BYTES, allocatedBytes: 0 };
     return this.file;
@@ -641,26 +639,26 @@ export class TxnLog {
 const SNAPSHOT_NAME = /^snapshot\.([0-9a-f]{16})$/;
 
 /** Removes every log record and snapshot newer than `zxid` in `dir`, durably. */
-export async function truncateLogAfter(dir: string, zxid: number): Promise<void> {
+export async function truncateLogAfter(fs: FileSystem, dir: string, zxid: number): Promise<void> {
   // Newest first throughout, each step durable before the next: a crash part way leaves snapshots
   // no newer than the log and a log that is a prefix of the old one, which recovery handles.
-  for (const name of await readdir(dir)) {
+  for (const name of await fs.readdir(dir)) {
     const snapshotZxid = parseZxidFileName(name, SNAPSHOT_NAME);
-    if (snapshotZxid !== null && snapshotZxid > zxid) await rm(join(dir, name), { force: true });
+    if (snapshotZxid !== null && snapshotZxid > zxid) await fs.rm(join(dir, name));
   }
-  await fsyncDirectory(dir);
-  const files = await listLogFiles(dir);
+  await fsyncDirectory(fs, dir);
+  const files = await listLogFiles(fs, dir);
   for (const file of [...files].reverse()) {
-    if (file.firstZxid > zxid) await rm(file.path, { force: true });
+    if (file.firstZxid > zxid) await fs.rm(file.path);
   }
-  await fsyncDirectory(dir);
+  await fsyncDirectory(fs, dir);
   const keeper = files.filter((file) => file.firstZxid <= zxid).at(-1);
-  if (keeper !== undefined) await truncateDurably(keeper.path, await endOfRecordsUpTo(keeper, zxid));
+  if (keeper !== undefined) await truncateDurably(fs, keeper.path, await endOfRecordsUpTo(fs, keeper, zxid));
 }
 
 /** Offset just past the last good record with a zxid at most `zxid`. */
-async function endOfRecordsUpTo(file: LogFile, zxid: number): Promise<number> {
-  const scanner = await LogFileScanner.open(file);
+async function endOfRecordsUpTo(fs: FileSystem, file: LogFile, zxid: number): Promise<number> {
+  const scanner = await LogFileScanner.open(fs, file);
   try {
     let end = LOG_HEADER_BYTES;
     for (let record = await scanner.next(); record !== null && record.zxid <= zxid; record = await scanner.next()) end = record.endOffset;

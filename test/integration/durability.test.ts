@@ -12,6 +12,7 @@ import { isKeeperError } from '../../src/core/errors.js';
 import { CreateMode, OPEN_ACL_UNSAFE } from '../../src/core/types.js';
 import { listLogFiles, listSnapshots, LogFileScanner } from '../../src/storage/index.js';
 import { makeDataDir, removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
+import { nodeFileSystem } from '../../src/storage/world.js';
 
 const CLIENTS = 4;
 const IN_FLIGHT_PER_CLIENT = 32;
@@ -313,10 +314,10 @@ function repairsLogged(server: ServerProcess): string[] {
  * header yet), which recovery removes; the records are then in the file before it.
  */
 async function newestLogRecords(dataDir: string): Promise<{ path: string; records: Array<{ zxid: number; end: number }>; validEnd: number }> {
-  const files = await listLogFiles(join(dataDir, 'cairn'));
+  const files = await listLogFiles(nodeFileSystem, join(dataDir, 'cairn'));
   if (files.length === 0) throw new Error('no log file');
   for (const file of [...files].reverse()) {
-    const scanner = await LogFileScanner.open(file);
+    const scanner = await LogFileScanner.open(nodeFileSystem, file);
     const records: Array<{ zxid: number; end: number }> = [];
     try {
       for (let record = await scanner.next(); record !== null; record = await scanner.next()) {
@@ -377,7 +378,7 @@ describe('durability across SIGKILL', () => {
     }
     // The load crossed snapshots and log rollovers, and each kill left requests in flight.
     expect(snapshotsWritten(servers)).toBeGreaterThanOrEqual(3);
-    expect((await listLogFiles(join(dataDir, 'cairn'))).length).toBeGreaterThan(1);
+    expect((await listLogFiles(nodeFileSystem, join(dataDir, 'cairn'))).length).toBeGreaterThan(1);
     expect(totalAcked).toBeGreaterThanOrEqual(3 * MIN_ACKED_PER_CYCLE);
     expect(totalSettled).toBeGreaterThan(0);
     await server.stop('SIGTERM');
@@ -403,7 +404,7 @@ describe('durability across SIGKILL', () => {
     await loadAndKill(server, tracker, 2);
     const second = await newestLogRecords(dataDir);
     const last = second.records.at(-1)!;
-    const snapshotZxids = (await listSnapshots(join(dataDir, 'cairn'))).map((snapshot) => snapshot.zxid);
+    const snapshotZxids = (await listSnapshots(nodeFileSystem, join(dataDir, 'cairn'))).map((snapshot) => snapshot.zxid);
     const handle = await open(second.path, 'r');
     const byte = Buffer.alloc(1);
     try {

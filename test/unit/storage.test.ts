@@ -17,6 +17,7 @@ import {
   writeSnapshot,
 } from '../../src/storage/index.js';
 import type { LogRecord, RecoveryResult } from '../../src/storage/index.js';
+import { nodeFileSystem, nodeStorageWorld } from '../../src/storage/world.js';
 
 const PREALLOCATE_BYTES = 4096;
 let dir: string;
@@ -34,7 +35,7 @@ function payloadFor(zxid: number, tag = 'p'): Uint8Array {
 }
 
 async function openLog(lastZxid = -1): Promise<TxnLog> {
-  return TxnLog.open(dir, { preallocateBytes: PREALLOCATE_BYTES, lastZxid });
+  return TxnLog.open(nodeStorageWorld, dir, { preallocateBytes: PREALLOCATE_BYTES, lastZxid });
 }
 
 /** Appends zxids from..to (inclusive), each awaited in turn. */
@@ -53,7 +54,7 @@ async function recoveredZxids(result: RecoveryResult): Promise<number[]> {
 }
 
 async function recordEnds(path: string, firstZxid: number): Promise<Map<number, number>> {
-  const scanner = await LogFileScanner.open({ path, firstZxid });
+  const scanner = await LogFileScanner.open(nodeFileSystem, { path, firstZxid });
   const ends = new Map<number, number>();
   try {
     for (let record = await scanner.next(); record !== null; record = await scanner.next()) ends.set(record.zxid, record.endOffset);
@@ -84,7 +85,7 @@ describe('TxnLog', () => {
     const log = await openLog();
     await appendRange(log, 1, 50);
     await log.close();
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot).toBeNull();
     expect(recovered.lastZxid).toBe(50);
     const records = await collect(recovered.records);
@@ -105,7 +106,7 @@ describe('TxnLog', () => {
     expect(log.stats.batchCount - batchesBefore).toBe(1);
     expect(log.stats.largestBatchRecords).toBe(200);
     await log.close();
-    expect(await recoveredZxids(await recover(dir))).toHaveLength(201);
+    expect(await recoveredZxids(await recover(nodeFileSystem, dir))).toHaveLength(201);
   });
 
   it('accumulates appends into the next batch while a flush is in flight', async () => {
@@ -120,11 +121,11 @@ describe('TxnLog', () => {
     expect(log.stats.batchCount).toBeLessThan(40);
     expect(log.stats.syncCount).toBe(log.stats.batchCount);
     await log.close();
-    expect(await recoveredZxids(await recover(dir))).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
+    expect(await recoveredZxids(await recover(nodeFileSystem, dir))).toEqual(Array.from({ length: 40 }, (_, index) => index + 1));
   });
 
   it('refuses zxids that do not increase and records over the size limit', async () => {
-    const log = await TxnLog.open(dir, { preallocateBytes: PREALLOCATE_BYTES, maxRecordBytes: 100 });
+    const log = await TxnLog.open(nodeStorageWorld, dir, { preallocateBytes: PREALLOCATE_BYTES, maxRecordBytes: 100 });
     await log.append(5, payloadFor(5));
     expect(() => log.append(5, payloadFor(5))).toThrow(/greater/);
     expect(() => log.append(4, payloadFor(4))).toThrow(/greater/);
@@ -137,7 +138,7 @@ describe('TxnLog', () => {
   it('grows the file in whole preallocation blocks of zeros', async () => {
     const log = await openLog();
     await log.append(1, new Uint8Array(10));
-    const [file] = await listLogFiles(dir);
+    const [file] = await listLogFiles(nodeFileSystem, dir);
     expect((await stat(file!.path)).size).toBe(PREALLOCATE_BYTES);
     await log.append(2, new Uint8Array(6000));
     expect((await stat(file!.path)).size).toBe(2 * PREALLOCATE_BYTES);
@@ -158,24 +159,24 @@ describe('TxnLog', () => {
     log.rollover(); // nothing appended in between: no empty file
     await appendRange(log, 13, 13);
     await log.close();
-    expect((await listLogFiles(dir)).map((file) => file.firstZxid)).toEqual([1, 8, 13]);
-    expect(await recoveredZxids(await recover(dir))).toEqual(Array.from({ length: 13 }, (_, index) => index + 1));
+    expect((await listLogFiles(nodeFileSystem, dir)).map((file) => file.firstZxid)).toEqual([1, 8, 13]);
+    expect(await recoveredZxids(await recover(nodeFileSystem, dir))).toEqual(Array.from({ length: 13 }, (_, index) => index + 1));
   });
 
   it('truncateAfter removes later records, files and snapshots, and appends continue', async () => {
     const log = await openLog();
     await appendRange(log, 1, 5);
-    await writeSnapshot(dir, 2, chunksOf(2, 10));
+    await writeSnapshot(nodeFileSystem, dir, 2, chunksOf(2, 10));
     log.rollover();
     await appendRange(log, 6, 10);
-    await writeSnapshot(dir, 7, chunksOf(2, 10));
+    await writeSnapshot(nodeFileSystem, dir, 7, chunksOf(2, 10));
     await log.truncateAfter(3);
-    expect((await listLogFiles(dir)).map((file) => file.firstZxid)).toEqual([1]);
-    expect((await listSnapshots(dir)).map((snapshot) => snapshot.zxid)).toEqual([2]);
+    expect((await listLogFiles(nodeFileSystem, dir)).map((file) => file.firstZxid)).toEqual([1]);
+    expect((await listSnapshots(nodeFileSystem, dir)).map((snapshot) => snapshot.zxid)).toEqual([2]);
     expect(() => log.append(3, payloadFor(3))).toThrow();
     await appendRange(log, 4, 6, 'new');
     await log.close();
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot?.zxid).toBe(2);
     const records = await collect(recovered.records);
     expect(records.map((record) => record.zxid)).toEqual([3, 4, 5, 6]);
@@ -187,7 +188,7 @@ describe('TxnLog', () => {
     const pending = [log.append(1, payloadFor(1)), log.append(2, payloadFor(2))];
     await log.close();
     await Promise.all(pending);
-    expect(await recoveredZxids(await recover(dir))).toEqual([1, 2]);
+    expect(await recoveredZxids(await recover(nodeFileSystem, dir))).toEqual([1, 2]);
   });
 
   it('will not open over files newer than the zxid it is told', async () => {
@@ -211,7 +212,7 @@ describe('recovery', () => {
   }
 
   it('starts empty on an empty or missing directory', async () => {
-    const recovered = await recover(join(dir, 'fresh'));
+    const recovered = await recover(nodeFileSystem, join(dir, 'fresh'));
     expect(recovered.snapshot).toBeNull();
     expect(recovered.lastZxid).toBe(-1);
     expect(await recoveredZxids(recovered)).toEqual([]);
@@ -219,10 +220,10 @@ describe('recovery', () => {
 
   it('stops at a torn tail, cuts it, and appends continue after the last good record', async () => {
     await writeLog(1, 10);
-    const [file] = await listLogFiles(dir);
+    const [file] = await listLogFiles(nodeFileSystem, dir);
     const ends = await recordEnds(file!.path, 1);
     await truncate(file!.path, ends.get(9)! + 5);
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(await recoveredZxids(recovered)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(recovered.lastZxid).toBe(9);
     expect(recovered.repairs.join('\n')).toMatch(/torn/);
@@ -231,17 +232,17 @@ describe('recovery', () => {
     const log = await openLog(recovered.lastZxid);
     await appendRange(log, 10, 11, 'again');
     await log.close();
-    const records = await collect((await recover(dir)).records);
+    const records = await collect((await recover(nodeFileSystem, dir)).records);
     expect(records.map((record) => record.zxid)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     expect(records[9]!.payload).toEqual(payloadFor(10, 'again'));
   });
 
   it('never returns a record with a bad CRC, nor anything after it, even in later files', async () => {
     await writeLog(1, 9, [7]);
-    const [first, second] = await listLogFiles(dir);
+    const [first, second] = await listLogFiles(nodeFileSystem, dir);
     const ends = await recordEnds(first!.path, 1);
     await flipByte(first!.path, ends.get(4)! + 20); // inside record 5's payload
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(await recoveredZxids(recovered)).toEqual([1, 2, 3, 4]);
     expect(recovered.lastZxid).toBe(4);
     expect(recovered.repairs.join('\n')).toMatch(/CRC mismatch/);
@@ -251,19 +252,19 @@ describe('recovery', () => {
     const log = await openLog(recovered.lastZxid);
     await appendRange(log, 5, 7, 'redo');
     await log.close();
-    const records = await collect((await recover(dir)).records);
+    const records = await collect((await recover(nodeFileSystem, dir)).records);
     expect(records.map((record) => record.zxid)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(records[4]!.payload).toEqual(payloadFor(5, 'redo'));
   });
 
   it('treats a garbage length in the preallocated tail as damage and keeps the good records', async () => {
     await writeLog(1, 3);
-    const [file] = await listLogFiles(dir);
+    const [file] = await listLogFiles(nodeFileSystem, dir);
     const ends = await recordEnds(file!.path, 1);
     const handle = await open(file!.path, 'r+');
     await handle.write(Buffer.from([0x7f, 0xff, 0xff, 0xff]), 0, 4, ends.get(3)!);
     await handle.close();
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(await recoveredZxids(recovered)).toEqual([1, 2, 3]);
     expect(recovered.repairs.join('\n')).toMatch(/garbage length/);
     expect((await stat(file!.path)).size).toBe(ends.get(3));
@@ -272,22 +273,22 @@ describe('recovery', () => {
   it('removes log files without records and files with a damaged header', async () => {
     await writeLog(1, 3);
     await writeFile(join(dir, logFileName(4)), Buffer.alloc(0));
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(await recoveredZxids(recovered)).toEqual([1, 2, 3]);
-    expect((await listLogFiles(dir)).map((file) => file.firstZxid)).toEqual([1]);
+    expect((await listLogFiles(nodeFileSystem, dir)).map((file) => file.firstZxid)).toEqual([1]);
 
-    const [file] = await listLogFiles(dir);
+    const [file] = await listLogFiles(nodeFileSystem, dir);
     await flipByte(file!.path, 2);
-    const again = await recover(dir);
+    const again = await recover(nodeFileSystem, dir);
     expect(await recoveredZxids(again)).toEqual([]);
     expect(again.lastZxid).toBe(-1);
-    expect(await listLogFiles(dir)).toEqual([]);
+    expect(await listLogFiles(nodeFileSystem, dir)).toEqual([]);
   });
 
   it('replays only records after the snapshot, across files', async () => {
     await writeLog(1, 20, [8, 15]);
-    await writeSnapshot(dir, 10, chunksOf(3, 100));
-    const recovered = await recover(dir);
+    await writeSnapshot(nodeFileSystem, dir, 10, chunksOf(3, 100));
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot?.zxid).toBe(10);
     expect(await recoveredZxids(recovered)).toEqual([11, 12, 13, 14, 15, 16, 17, 18, 19, 20]);
     // Re-iterable.
@@ -299,10 +300,10 @@ describe('recovery', () => {
 
   it('falls back to an older snapshot when the newest is damaged', async () => {
     await writeLog(1, 12);
-    await writeSnapshot(dir, 4, chunksOf(3, 50));
-    const newest = await writeSnapshot(dir, 9, chunksOf(3, 50));
+    await writeSnapshot(nodeFileSystem, dir, 4, chunksOf(3, 50));
+    const newest = await writeSnapshot(nodeFileSystem, dir, 9, chunksOf(3, 50));
     await flipByte(newest.path, 20 + 8 + 10); // inside the first chunk
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot?.zxid).toBe(4);
     expect(recovered.repairs.join('\n')).toMatch(/CRC mismatch/);
     expect(await recoveredZxids(recovered)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
@@ -310,41 +311,41 @@ describe('recovery', () => {
 
   it('falls back when the newest snapshot lost its end marker, and fails when all are damaged', async () => {
     await writeLog(1, 6);
-    const older = await writeSnapshot(dir, 2, chunksOf(2, 50));
-    const newest = await writeSnapshot(dir, 5, chunksOf(2, 50));
+    const older = await writeSnapshot(nodeFileSystem, dir, 2, chunksOf(2, 50));
+    const newest = await writeSnapshot(nodeFileSystem, dir, 5, chunksOf(2, 50));
     await truncate(newest.path, (await stat(newest.path)).size - 24);
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot?.zxid).toBe(2);
     expect(recovered.repairs.join('\n')).toMatch(/end marker/);
     await truncate(older.path, 30);
-    await expect(recover(dir)).rejects.toBeInstanceOf(KeeperError);
+    await expect(recover(nodeFileSystem, dir)).rejects.toBeInstanceOf(KeeperError);
   });
 
   it('drops older snapshots once the log no longer reaches the newest one', async () => {
     await writeLog(1, 10);
-    await writeSnapshot(dir, 3, chunksOf(1, 10));
-    await writeSnapshot(dir, 8, chunksOf(1, 10));
-    const [file] = await listLogFiles(dir);
+    await writeSnapshot(nodeFileSystem, dir, 3, chunksOf(1, 10));
+    await writeSnapshot(nodeFileSystem, dir, 8, chunksOf(1, 10));
+    const [file] = await listLogFiles(nodeFileSystem, dir);
     const ends = await recordEnds(file!.path, 1);
     await flipByte(file!.path, ends.get(4)! + 20);
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot?.zxid).toBe(8);
     expect(recovered.lastZxid).toBe(8);
     expect(await recoveredZxids(recovered)).toEqual([]);
     // Snapshot 3 would replay 4 and then jump to 9: it must not be a fallback any more.
-    expect((await listSnapshots(dir)).map((snapshot) => snapshot.zxid)).toEqual([8]);
+    expect((await listSnapshots(nodeFileSystem, dir)).map((snapshot) => snapshot.zxid)).toEqual([8]);
 
     const log = await openLog(recovered.lastZxid);
     await appendRange(log, 9, 10, 'after');
     await log.close();
-    const again = await recover(dir);
+    const again = await recover(nodeFileSystem, dir);
     expect(again.snapshot?.zxid).toBe(8);
     expect(await recoveredZxids(again)).toEqual([9, 10]);
   });
 
   it('removes unfinished snapshot temp files', async () => {
     await writeFile(join(dir, `${snapshotFileName(7)}.tmp`), 'partial');
-    const recovered = await recover(dir);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.repairs.join('\n')).toMatch(/unfinished snapshot/);
     expect(await readdir(dir)).toEqual([]);
   });
@@ -358,16 +359,16 @@ describe('snapshots', () => {
       yield new Uint8Array(10_000).fill(3); // bigger than the flush buffer
       yield new Uint8Array([1]);
     }
-    const written = await writeSnapshot(dir, 0x1_0000_0005, source(), { flushBytes: 4096 });
+    const written = await writeSnapshot(nodeFileSystem, dir, 0x1_0000_0005, source(), { flushBytes: 4096 });
     expect(written.path).toBe(join(dir, 'snapshot.0000000100000005'));
     expect(written.chunkCount).toBe(53);
     const chunks: Uint8Array[] = [];
-    for await (const chunk of readSnapshot(written.path)) chunks.push(chunk);
+    for await (const chunk of readSnapshot(nodeFileSystem, written.path)) chunks.push(chunk);
     expect(chunks).toHaveLength(53);
     expect(chunks[0]).toEqual(new Uint8Array(0));
     expect(chunks[51]).toEqual(new Uint8Array(10_000).fill(3));
-    expect(await validateSnapshot(written.path)).toEqual({ zxid: 0x1_0000_0005, chunkCount: 53, byteCount: 50 * 333 + 10_001 });
-    expect(await listSnapshots(dir)).toEqual([{ zxid: 0x1_0000_0005, path: written.path }]);
+    expect(await validateSnapshot(nodeFileSystem, written.path)).toEqual({ zxid: 0x1_0000_0005, chunkCount: 53, byteCount: 50 * 333 + 10_001 });
+    expect(await listSnapshots(nodeFileSystem, dir)).toEqual([{ zxid: 0x1_0000_0005, path: written.path }]);
   });
 
   it('leaves nothing behind when the chunk source fails', async () => {
@@ -375,12 +376,12 @@ describe('snapshots', () => {
       yield new Uint8Array(10);
       throw new Error('source failed');
     }
-    await expect(writeSnapshot(dir, 3, failing())).rejects.toThrow('source failed');
+    await expect(writeSnapshot(nodeFileSystem, dir, 3, failing())).rejects.toThrow('source failed');
     expect(await readdir(dir)).toEqual([]);
   });
 
   it('detects every kind of damage', async () => {
-    const written = await writeSnapshot(dir, 8, chunksOf(4, 100));
+    const written = await writeSnapshot(nodeFileSystem, dir, 8, chunksOf(4, 100));
     const original = await readFile(written.path);
     const damages: [string, Buffer][] = [
       ['cut mid chunk', original.subarray(0, 150)],
@@ -397,15 +398,15 @@ describe('snapshots', () => {
     damages.push(['garbage length', garbageLength]);
     for (const [name, bytes] of damages) {
       await writeFile(written.path, bytes);
-      await expect(validateSnapshot(written.path), name).rejects.toBeInstanceOf(KeeperError);
+      await expect(validateSnapshot(nodeFileSystem, written.path), name).rejects.toBeInstanceOf(KeeperError);
     }
   });
 
   it('checks the header zxid against the file name', async () => {
-    const written = await writeSnapshot(dir, 8, chunksOf(1, 10));
+    const written = await writeSnapshot(nodeFileSystem, dir, 8, chunksOf(1, 10));
     const renamed = join(dir, snapshotFileName(9));
     await writeFile(renamed, await readFile(written.path));
-    await expect(validateSnapshot(renamed)).rejects.toThrow(/expected 9/);
+    await expect(validateSnapshot(nodeFileSystem, renamed)).rejects.toThrow(/expected 9/);
   });
 });
 
@@ -417,16 +418,16 @@ describe('purge', () => {
       await log.append(zxid, payloadFor(zxid));
     }
     await log.close();
-    for (const zxid of [5, 15, 25, 35, 45]) await writeSnapshot(dir, zxid, chunksOf(1, 10));
-    const result = await purge(dir, 3);
+    for (const zxid of [5, 15, 25, 35, 45]) await writeSnapshot(nodeFileSystem, dir, zxid, chunksOf(1, 10));
+    const result = await purge(nodeFileSystem, dir, 3);
     expect(result.removedSnapshots).toHaveLength(2);
-    expect((await listSnapshots(dir)).map((snapshot) => snapshot.zxid)).toEqual([25, 35, 45]);
+    expect((await listSnapshots(nodeFileSystem, dir)).map((snapshot) => snapshot.zxid)).toEqual([25, 35, 45]);
     // Snapshot 25 needs records 26.. which begin in log.21.
-    expect((await listLogFiles(dir)).map((file) => file.firstZxid)).toEqual([21, 31, 41, 51]);
-    const recovered = await recover(dir);
+    expect((await listLogFiles(nodeFileSystem, dir)).map((file) => file.firstZxid)).toEqual([21, 31, 41, 51]);
+    const recovered = await recover(nodeFileSystem, dir);
     expect(recovered.snapshot?.zxid).toBe(45);
     expect(await recoveredZxids(recovered)).toHaveLength(15);
-    await expect(purge(dir, 2)).rejects.toBeInstanceOf(KeeperError);
+    await expect(purge(nodeFileSystem, dir, 2)).rejects.toBeInstanceOf(KeeperError);
   });
 
   it('keeps every log while there is no snapshot', async () => {
@@ -435,7 +436,7 @@ describe('purge', () => {
     log.rollover();
     await appendRange(log, 4, 5);
     await log.close();
-    expect(await purge(dir, 3)).toEqual({ removedSnapshots: [], removedLogs: [] });
-    expect(await listLogFiles(dir)).toHaveLength(2);
+    expect(await purge(nodeFileSystem, dir, 3)).toEqual({ removedSnapshots: [], removedLogs: [] });
+    expect(await listLogFiles(nodeFileSystem, dir)).toHaveLength(2);
   });
 });
