@@ -6,8 +6,9 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectEtcdGrpc, decodeRangeCount, encodePutRequest, encodeRangeRequest } from '../../bench/gen/etcd-grpc.js';
 import { DriverError, errorCode, type Driver } from '../../bench/gen/driver.js';
-import { etcdInstalled, startEtcd } from '../../bench/systems/etcd.js';
+import { startEtcd } from '../../bench/systems/etcd.js';
 import type { Topology } from '../../bench/systems/topology.js';
+import { describeWith } from '../support/requirements.js';
 
 const START_TIMEOUT_MS = 45_000;
 const HOOK_TIMEOUT_MS = 90_000;
@@ -67,7 +68,7 @@ describe('the protobuf encoding by hand', () => {
   });
 });
 
-describe.skipIf(!etcdInstalled())('etcd 3.4 as a bench system', () => {
+describeWith('etcd', 'etcd 3.4 as a bench system', () => {
   describe('one member', () => {
     let topology: Topology | undefined;
     let driver: Driver | undefined;

@@ -12,8 +12,9 @@ import { decodeCall, decodeConnectRequest, decodeRequestHeader, encodeConnectRes
 import { JuteReader, JuteWriter, writeStat } from '../../src/api/jute/records.js';
 import { OpCode, type Stat, type WatchEvent } from '../../src/core/types.js';
 import { NzcClient } from '../jute/nzc.js';
+import { describeWith, type RequirementName } from '../support/requirements.js';
 import { removeDir, startServerProcess, waitFor } from './harness.js';
-import { startZooKeeper, zookeeperInstalled } from './zookeeper-process.js';
+import { startZooKeeper } from './zookeeper-process.js';
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text);
 const text = (data: Uint8Array): string => new TextDecoder().decode(data);
@@ -37,14 +38,14 @@ interface Running {
 
 interface Target {
   name: string;
-  available: boolean;
+  requires: RequirementName[];
   start(): Promise<Running>;
 }
 
 const targets: Target[] = [
   {
     name: 'Cairn',
-    available: true,
+    requires: [],
     async start() {
       // tickTime 500 ms allows 1 s sessions, so a session that is not pinged expires quickly.
       const server = await startServerProcess({ config: { tickTime: 500, maxClientCnxns: 0 } });
@@ -62,7 +63,7 @@ const targets: Target[] = [
   },
   {
     name: 'ZooKeeper 3.8',
-    available: zookeeperInstalled(),
+    requires: ['zookeeper', 'java'],
     async start() {
       const zookeeper = await startZooKeeper({ config: { tickTime: 500 } });
       return {
@@ -81,7 +82,7 @@ const targets: Target[] = [
 ];
 
 for (const target of targets) {
-  describe.skipIf(!target.available)(`jute load client against ${target.name}`, () => {
+  describeWith(target.requires, `jute load client against ${target.name}`, () => {
     let server: Running;
     const drivers: JuteDriver[] = [];
 

@@ -7,11 +7,11 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { CHROMIUM_PATH, describeWith } from '../support/requirements.js';
 import { removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
 import { call, uniqueName } from './http-helpers.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_FLAGS = [
   '--headless',
   '--no-sandbox',
@@ -57,36 +57,36 @@ window.openSession = (url, root) => new Promise((resolve, reject) => {
 });
 </script></body></html>`;
 
-let server: ServerProcess;
-let pageServer: Server;
-let pageUrl: string;
-let context: BrowserContext | undefined;
-let userDataDir: string;
+describeWith('chromium', 'a browser on the WebSocket session channel', () => {
+  let server: ServerProcess;
+  let pageServer: Server;
+  let pageUrl: string;
+  let context: BrowserContext | undefined;
+  let userDataDir: string;
 
-beforeAll(async () => {
-  server = await startServerProcess();
-  pageServer = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE));
-  await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
-  const address = pageServer.address();
-  pageUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
-  userDataDir = await mkdtemp(join(tmpdir(), 'cairn-chromium-'));
-});
+  beforeAll(async () => {
+    server = await startServerProcess();
+    pageServer = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE));
+    await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
+    const address = pageServer.address();
+    pageUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+    userDataDir = await mkdtemp(join(tmpdir(), 'cairn-chromium-'));
+  });
 
-afterAll(async () => {
-  await context?.close();
-  await new Promise((resolve) => pageServer?.close(resolve));
-  await server?.stop();
-  if (server !== undefined) await removeDir(server.dataDir);
-  if (userDataDir !== undefined) await removeDir(userDataDir);
-});
+  afterAll(async () => {
+    await context?.close();
+    await new Promise((resolve) => pageServer?.close(resolve));
+    await server?.stop();
+    if (server !== undefined) await removeDir(server.dataDir);
+    if (userDataDir !== undefined) await removeDir(userDataDir);
+  });
 
-describe('a browser on the WebSocket session channel', () => {
   it('opens a session, creates an ephemeral, and sees events of REST writes', async () => {
     const base = `http://127.0.0.1:${server.httpPort}`;
     const root = `/${uniqueName('browser')}`;
     await call(base, 'POST', `/v1/znodes${root}`);
 
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
     const page = await context.newPage();
     await page.goto(pageUrl);
     const connected = await page.evaluate(([url, path]) => (window as any).openSession(url, path), [`ws://127.0.0.1:${server.httpPort}/v1/ws`, root] as const);

@@ -8,8 +8,9 @@ import { startFrameProxy } from '../jute/frame-proxy.js';
 import { acl, NzcClient, outcome, zookeeper } from '../jute/nzc.js';
 import { connectRequest } from '../jute/probes.js';
 import { runZkCli } from '../jute/scripts.js';
+import { itWith } from '../support/requirements.js';
 import { removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
-import { fourLetterWord, zkCliInstalled } from './zookeeper-process.js';
+import { fourLetterWord } from './zookeeper-process.js';
 
 describe('stock ZooKeeper clients against Cairn', () => {
   let server: ServerProcess;
@@ -112,7 +113,7 @@ describe('stock ZooKeeper clients against Cairn', () => {
     }
   });
 
-  it.skipIf(!zkCliInstalled())('zkCli.sh: CRUD, sequential and ephemeral nodes, digest ACLs, watches', async () => {
+  itWith(['zkCli', 'java'], 'zkCli.sh: CRUD, sequential and ephemeral nodes, digest ACLs, watches', async () => {
     const output = await runZkCli(address, [
       'create /cli x',
       'create -s /cli/s- a',

@@ -3,14 +3,15 @@
 // field by field (paths, data, Stat fields other than times and zxids, errors, watch events in
 // order).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runJavaScript, runNzcScript, runZkCli } from '../jute/scripts.js';
+import { describeWith, itWith } from '../support/requirements.js';
 import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
-import { startZooKeeper, zookeeperInstalled, type ZooKeeperProcess } from './zookeeper-process.js';
+import { startZooKeeper, type ZooKeeperProcess } from './zookeeper-process.js';
 
 const SERVER_CONFIG = { extendedTypesEnabled: true } as const;
 
-describe.skipIf(!zookeeperInstalled())('the same client sessions against ZooKeeper 3.8 and Cairn', () => {
+describeWith(['zookeeper', 'java'], 'the same client sessions against ZooKeeper 3.8 and Cairn', () => {
   let zookeeper: ZooKeeperProcess;
   let cairn: ServerProcess;
 
@@ -28,7 +29,7 @@ describe.skipIf(!zookeeperInstalled())('the same client sessions against ZooKeep
     if (cairn !== undefined) await removeDir(cairn.dataDir);
   });
 
-  it("ZooKeeper's Java client: every opcode, errors, ACLs, multi, watches", async () => {
+  itWith('jdk', "ZooKeeper's Java client: every opcode, errors, ACLs, multi, watches", async () => {
     // Both servers are fresh for this script: it runs first and touches its own subtree only.
     const [expected, actual] = await Promise.all([runJavaScript(`127.0.0.1:${zookeeper.port}`), runJavaScript(`127.0.0.1:${cairn.clientPort}`)]);
     expect(expected.length).toBeGreaterThan(40);
@@ -41,7 +42,7 @@ describe.skipIf(!zookeeperInstalled())('the same client sessions against ZooKeep
     expect(actual).toEqual(expected);
   });
 
-  it('zkCli.sh: the same commands print the same output', async () => {
+  itWith('zkCli', 'zkCli.sh: the same commands print the same output', async () => {
     const commands = [
       'create /cli hello',
       'create -s /cli/seq- a',

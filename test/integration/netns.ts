@@ -1,6 +1,7 @@
 // Test hosts of our own: one network namespace per server, joined by a bridge in a hub namespace,
 // with one more link from the test's namespace so clients reach them. Cutting a server's link in
-// the hub partitions it from everyone; bringing it back heals. Needs root and iproute2.
+// the hub partitions it from everyone; bringing it back heals. Needs root and iproute2 (the
+// netns requirement of test/support/requirements.ts says whether this machine has them).
 
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -17,19 +18,6 @@ export interface TestNetwork {
   isolate(host: number): void;
   reconnect(host: number): void;
   remove(): void;
-}
-
-/** Why test hosts cannot be made here, or null when they can. */
-export function testNetworkUnavailable(): string | null {
-  if (process.getuid?.() !== 0) return 'network namespaces need root';
-  const probe = `cairn-probe-${randomBytes(3).toString('hex')}`;
-  try {
-    ip('netns', 'add', probe);
-    ip('netns', 'del', probe);
-    return null;
-  } catch (error) {
-    return `cannot create a network namespace: ${(error as Error).message.split('\n')[0]}`;
-  }
 }
 
 export function createTestNetwork(hosts: number): TestNetwork {

@@ -3,16 +3,14 @@
 // leader, split 2/1 and 1/1/1, heal — then nothing acknowledged is lost, nothing is duplicated,
 // and every server holds the same tree.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CairnUnaryClient } from '../../src/client/unary.js';
+import { describeWith } from '../support/requirements.js';
 import { removeDir, waitFor } from './harness.js';
 import { awaitConvergence, childrenEverywhere, lastProposedOf, startEnsemble, stateOf, writeLoad, type Ensemble } from './ensemble-harness.js';
-import { createTestNetwork, testNetworkUnavailable, type TestNetwork } from './netns.js';
+import { createTestNetwork, type TestNetwork } from './netns.js';
 
-const unavailable = testNetworkUnavailable();
-if (unavailable !== null) console.warn(`partition tests skipped: ${unavailable}`);
-
-describe.skipIf(unavailable !== null)('partitions between servers in network namespaces', () => {
+describeWith('netns', 'partitions between servers in network namespaces', () => {
   let network: TestNetwork;
   let ensemble: Ensemble;
 

@@ -9,16 +9,12 @@ import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
+export const ZOOKEEPER_JAR = '/usr/share/java/zookeeper.jar';
 const LOG_CONFIG_DIR = '/etc/zookeeper/conf';
 const ZKCLI = '/usr/share/zookeeper/bin/zkCli.sh';
 
 export function zookeeperInstalled(): boolean {
   return existsSync(ZOOKEEPER_JAR) && existsSync('/usr/bin/java');
-}
-
-export function zkCliInstalled(): boolean {
-  return existsSync(ZKCLI);
 }
 
 export const ZKCLI_PATH = ZKCLI;
