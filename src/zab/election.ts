@@ -88,9 +88,12 @@ export class Election {
     this.outOfElection.set(from, record);
     if (notification.round === this.round) this.received.set(from, record);
     // Servers that follow or lead report their leader and its epoch; only those two must agree
-    // (as ZooKeeper's Vote.equals when either side is not looking).
+    // (as ZooKeeper's Vote.equals when either side is not looking). Our own vote counts when it is
+    // the very vote they act on (as ZooKeeper's recvset holds our own notification): a leader that
+    // announces the vote we cast in this round is followed at once, before a better vote arriving
+    // later in our wait for one can take us elsewhere and leave that leader without a quorum.
     const vote = notification.vote;
-    if (notification.round === this.round && this.hasQuorum(this.received, vote, false, sameLeadership) && this.leaderConfirmed(vote.leader, this.received)) {
+    if (notification.round === this.round && this.hasQuorum(this.received, vote, true, sameLeadership) && this.leaderConfirmed(vote.leader, this.received)) {
       return { changed: false, decision: { leader: vote.leader, vote, round: this.round } };
     }
     if (this.hasQuorum(this.outOfElection, vote, false, sameLeadership) && this.leaderConfirmed(vote.leader, this.outOfElection)) {

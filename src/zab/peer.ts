@@ -86,6 +86,8 @@ interface LeaderState {
   learners: Map<ServerId, LearnerHandle>;
   /** Replies and sync answers held until the commits they rest on are sent. */
   waiting: Waiting[];
+  /** Voters that told us, while we gathered followers, that they follow or lead another server. */
+  elsewhere: Set<ServerId>;
 }
 
 type LearnerStage = 'connecting' | 'epochAcked' | 'syncing' | 'newLeader' | 'synced' | 'active';
@@ -166,6 +168,16 @@ export class ZabPeer {
   }
   get epoch(): number {
     return this.role === 'leading' ? this.leaderState!.epoch : this.hard.currentEpoch;
+  }
+  /**
+   * While leading without serving yet: the ticks since the election and the voters that have not
+   * acknowledged NEWLEADER (not connected, or still in discovery or synchronisation); else null.
+   */
+  get establishing(): { ticks: number; waitingFor: ServerId[] } | null {
+    if (this.role !== 'leading' || this.leaderState!.established) return null;
+    const leader = this.leaderState!;
+    const waitingFor = this.voters.filter((voter) => voter !== this.self && leader.learners.get(voter)?.phase !== 'active');
+    return { ticks: this.ticks - leader.startTick, waitingFor };
   }
   private get isObserver(): boolean {
     return this.options.membership.observers.includes(this.self);
@@ -285,6 +297,22 @@ export class ZabPeer {
     if (decision !== null) this.decide(decision);
   }
 
+  /** What we tell other servers about our state once out of election. */
+  private stateNotification(): Notification {
+    // Our leader and the epoch of its leadership: what every member of the ensemble agrees on.
+    // Until a leader has decided that epoch it says the vote it was elected with, the very vote a
+    // server still waiting out that election holds: anything else would take that server's
+    // quorum for us away and keep it looking, and us without a follower.
+    const leader = this.leaderState;
+    const epoch = leader === null ? this.hard.acceptedEpoch : leader.epochDecided ? leader.epoch : this.currentVote!.vote.epoch;
+    return {
+      type: 'notification',
+      vote: { leader: this.leader!, zxid: this.lastZxidValue, epoch },
+      round: this.currentVote!.round,
+      state: this.role === 'leading' ? 'leading' : this.role === 'observing' ? 'observing' : 'following',
+    };
+  }
+
   private broadcastNotification(notification: Notification): void {
     for (const peer of this.allPeers) this.send(peer, notification);
   }
@@ -303,15 +331,23 @@ export class ZabPeer {
     if (this.role !== 'looking') {
       // Tell a looking server who leads, so it can join.
       if (notification.state === 'looking' || notification.state === 'observing') {
-        // Our leader and the epoch of its leadership: what every member of the ensemble agrees on.
-        const epoch = this.role === 'leading' ? this.leaderState!.epoch : this.hard.acceptedEpoch;
-        this.send(from, {
-          type: 'notification',
-          vote: { leader: this.leader!, zxid: this.lastZxidValue, epoch },
-          round: this.currentVote!.round,
-          state: this.role === 'leading' ? 'leading' : this.role === 'observing' ? 'observing' : 'following',
-        });
+        this.send(from, this.stateNotification());
+        return;
       }
+      if (!this.voters.includes(from) || notification.vote.leader === this.leader) return;
+      if (this.role === 'leading' && this.leaderGathering()) {
+        if (this.leaderNoteElsewhere(from, notification)) {
+          // Too few voters are left to follow us: we decided on votes that had moved on while we
+          // waited, and the others settled on another leader. Look again (with this notification
+          // as the first word of who leads) rather than wait out initLimit.
+          this.startLooking();
+          this.onNotification(from, notification);
+        }
+        return;
+      }
+      // A leader still gathering followers announces itself: tell it whom we follow, so that it
+      // can step down. Leaders never answer one another, which could go on back and forth.
+      if (this.role === 'following' && notification.state === 'leading') this.send(from, this.stateNotification());
       return;
     }
     const { changed, decision } = this.election.onNotification(from, notification, this.ticks, { zxid: this.lastZxidValue, epoch: this.hard.currentEpoch });
@@ -338,6 +374,7 @@ export class ZabPeer {
         nextCounter: 1,
         learners: new Map(),
         waiting: [],
+        elsewhere: new Set(),
       };
       this.leaderTryDecideEpoch();
       // Answer any notification still in flight with our new state.
@@ -563,6 +600,13 @@ export class ZabPeer {
       this.startLooking();
       return;
     }
+    if (this.leaderGathering()) {
+      // Our announcement when we decided may have been lost, or met servers still looking that
+      // have since followed someone else: repeat it to the voters that have not joined us, whose
+      // answers tell us whether a quorum is still within reach.
+      const announcement = this.stateNotification();
+      for (const voter of this.voters) if (voter !== this.self && !leader.learners.has(voter)) this.send(voter, announcement);
+    }
     for (const learner of [...leader.learners.values()]) {
       const limit = learner.phase === 'active' ? this.options.syncLimit : this.options.initLimit;
       if (this.ticks - learner.lastHeardTick > limit) {
@@ -573,6 +617,27 @@ export class ZabPeer {
       this.send(learner.id, { type: 'ping' });
     }
     this.leaderCheckQuorum();
+  }
+
+  /** Whether we lead unestablished, without a quorum of voters connected to us yet. */
+  private leaderGathering(): boolean {
+    const leader = this.leaderState!;
+    if (leader.established) return false;
+    const connected = [this.self, ...[...leader.learners.values()].filter((l) => !l.observer).map((l) => l.id)];
+    return !isQuorum(connected, this.voters);
+  }
+
+  /**
+   * Records that a voter follows or leads another server, as does then the server it names.
+   * Returns whether the voters that may still follow us (those connected to us count whatever
+   * they said before) are fewer than a quorum.
+   */
+  private leaderNoteElsewhere(from: ServerId, notification: Notification): boolean {
+    const leader = this.leaderState!;
+    leader.elsewhere.add(from);
+    leader.elsewhere.add(notification.vote.leader);
+    const reachable = this.voters.filter((voter) => leader.learners.has(voter) || !leader.elsewhere.has(voter));
+    return !isQuorum(reachable, this.voters);
   }
 
   /** A leader without a quorum of live followers steps down and never commits again in this epoch. */
@@ -588,7 +653,12 @@ export class ZabPeer {
 
   private stepLearner(from: ServerId, message: QuorumMessage): void {
     const learner = this.learnerState!;
-    if (from !== learner.leader) return;
+    if (from !== learner.leader) {
+      // It elected us on votes that moved on while it waited: we follow someone else. Turn it
+      // away, so it looks again now instead of retrying us for initLimit.
+      if (message.type === 'followerInfo') this.ready.disconnect.push(from);
+      return;
+    }
     learner.lastHeardTick = this.ticks;
     switch (message.type) {
       case 'leaderInfo':

@@ -1,0 +1,256 @@
+// Elections of a restarted ensemble over pure ZabPeer objects, with a router that delivers each
+// Ready's messages in an order the test chooses. Every server restarts with the same epochs and
+// log, so the highest id is the best vote; what varies is who starts when and which notifications
+// a server has taken in when its next tick fires (a server whose event loop was busy starting up
+// runs its overdue tick before reading the notifications that queued up meanwhile).
+
+import { describe, expect, it } from 'vitest';
+import { makeZxid } from '../../src/core/types.js';
+import { ZabPeer, type PeerOptions } from '../../src/zab/peer.js';
+import type { PeerMessage, ServerId } from '../../src/zab/types.js';
+
+const VOTERS: ServerId[] = [1, 2, 3];
+const EPOCH = 2;
+const LAST_ZXID = makeZxid(EPOCH, 1);
+/** Far more ticks than any of these elections may take, so a stuck server stands out. */
+const INIT_LIMIT = 50;
+
+interface InFlight {
+  from: ServerId;
+  to: ServerId;
+  message: PeerMessage;
+}
+
+type Filter = (message: InFlight) => boolean;
+
+class Router {
+  readonly peers = new Map<ServerId, ZabPeer>();
+  inFlight: InFlight[] = [];
+  /** Notifications matching this never arrive (the election channel is lossy). */
+  lose: Filter = () => false;
+
+  start(self: ServerId): ZabPeer {
+    const options: PeerOptions = { self, membership: { voters: VOTERS, observers: [] }, initLimit: INIT_LIMIT, syncLimit: 10, historyLimit: 100 };
+    const peer = new ZabPeer(options, { hardState: { acceptedEpoch: EPOCH, currentEpoch: EPOCH }, lastZxid: LAST_ZXID, history: [], historyBase: 0 });
+    // A server that was not running never hears what was sent to it before it started.
+    this.inFlight = this.inFlight.filter((message) => message.to !== self);
+    this.peers.set(self, peer);
+    this.collect(self);
+    return peer;
+  }
+
+  peer(id: ServerId): ZabPeer {
+    return this.peers.get(id)!;
+  }
+
+  /** Carries out a peer's Ready batches like the driver: fsync at once, connections closed, messages queued. */
+  collect(id: ServerId): void {
+    const peer = this.peer(id);
+    for (;;) {
+      const ready = peer.takeReady();
+      const last = ready.entries.at(-1);
+      for (const other of ready.disconnect) this.breakConnection(id, other);
+      for (const { to, message } of ready.messages) this.inFlight.push({ from: id, to, message });
+      if (last !== undefined) {
+        peer.persisted(last.zxid);
+        continue;
+      }
+      if (ready.disconnect.length === 0 && ready.messages.length === 0 && ready.committed.length === 0 && ready.hardState === null) return;
+    }
+  }
+
+  /** Closing a quorum connection loses what is on it; the other end hears of it. */
+  private breakConnection(closer: ServerId, other: ServerId): void {
+    const between = (message: InFlight) =>
+      message.message.type !== 'notification' && ((message.from === closer && message.to === other) || (message.from === other && message.to === closer));
+    this.inFlight = this.inFlight.filter((message) => !between(message));
+    const peer = this.peers.get(other);
+    if (peer === undefined) return;
+    peer.disconnected(closer);
+    this.collect(other);
+  }
+
+  /** Delivers, in order, the messages in flight now that match; what they cause stays in flight. */
+  deliver(filter: Filter = () => true): void {
+    const now = this.inFlight;
+    this.inFlight = [];
+    const kept: InFlight[] = [];
+    for (const message of now) {
+      if (!filter(message)) {
+        kept.push(message);
+        continue;
+      }
+      const peer = this.peers.get(message.to);
+      if (peer === undefined) continue;
+      if (message.message.type === 'notification' && this.lose(message)) continue;
+      peer.receive(message.from, message.message);
+      this.collect(message.to);
+    }
+    this.inFlight = [...kept, ...this.inFlight];
+  }
+
+  /** Delivers everything, including what the deliveries cause, until nothing is in flight. */
+  settle(): void {
+    for (let round = 0; round < 1000 && this.inFlight.length > 0; round++) this.deliver();
+    expect(this.inFlight).toEqual([]);
+  }
+
+  tick(id: ServerId): void {
+    this.peer(id).tick();
+    this.collect(id);
+  }
+
+  /** Every running server ticks, then the network settles; returns the tick count at which `done` held. */
+  runUntil(done: () => boolean, ticks: number): number | null {
+    for (let elapsed = 1; elapsed <= ticks; elapsed++) {
+      for (const id of this.peers.keys()) this.tick(id);
+      this.settle();
+      if (done()) return elapsed;
+    }
+    return null;
+  }
+
+  allServingUnder(leader: ServerId): boolean {
+    return [...this.peers.values()].every((peer) => peer.serving && peer.leader === leader);
+  }
+
+  describe(): string {
+    return [...this.peers.values()].map((peer) => `${peer.self}: ${peer.role}${peer.serving ? ', serving' : ''} (leader ${peer.leader})`).join('; ');
+  }
+}
+
+const fromTo =
+  (from: ServerId, to: ServerId): Filter =>
+  (message) =>
+    message.from === from && message.to === to;
+
+describe('elections after an ensemble restart', () => {
+  it('a server that led on a quorum whose vote had already moved on steps down once the others settled on another leader', () => {
+    // 1 and 2 start; 1 votes for 2, which has a quorum for itself and waits a tick for a better vote.
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    router.deliver(fromTo(1, 2));
+    // 3 starts; its vote reaches 1, which moves on to 3. Nothing reaches 2 before its next tick.
+    router.start(3);
+    router.deliver(fromTo(3, 1));
+    router.tick(2);
+    expect(router.peer(2).role).toBe('leading');
+    // Everything else arrives: 1 and 3 elect 3 and establish it; 2 has no follower.
+    const ticks = router.runUntil(() => router.allServingUnder(3), INIT_LIMIT - 10);
+    expect(ticks, router.describe()).not.toBeNull();
+    expect(ticks!).toBeLessThanOrEqual(10);
+    expect(router.peer(2).role).toBe('following');
+  });
+
+  it('steps down on the answers of the other leader\'s followers to its repeated announcement when every earlier word is lost', () => {
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    router.deliver(fromTo(1, 2));
+    router.start(3);
+    router.deliver(fromTo(3, 1));
+    // Nothing 2 says reaches 1 while 1 still looks (its announcement on deciding, its answers to
+    // 1's votes), and nothing from 3 reaches 2 while 2 leads: only 2's announcement on a later
+    // tick, answered by 1 once it follows 3, can tell 2 where the others went.
+    router.lose = (message) =>
+      (message.from === 2 && message.to === 1 && router.peer(1).role === 'looking') || (message.from === 3 && message.to === 2 && router.peer(2).role === 'leading');
+    router.tick(2);
+    expect(router.peer(2).role).toBe('leading');
+    router.settle();
+    expect(router.peer(1).role).toBe('looking');
+    const ticks = router.runUntil(() => router.allServingUnder(3), INIT_LIMIT - 10);
+    expect(ticks, router.describe()).not.toBeNull();
+    expect(ticks!).toBeLessThanOrEqual(10);
+  });
+
+  it('a server that followed a candidate which went on to follow another leader looks again when that candidate turns it away', () => {
+    // 1 and 2 start; 1 votes for 2 and has a quorum for it.
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    // 3 starts; its vote reaches 2, which moves on to 3. Nothing reaches 1 before its next tick.
+    router.start(3);
+    router.deliver(fromTo(3, 2));
+    router.tick(1);
+    expect(router.peer(1).role).toBe('following');
+    expect(router.peer(1).leader).toBe(2);
+    const ticks = router.runUntil(() => router.allServingUnder(3), INIT_LIMIT - 10);
+    expect(ticks, router.describe()).not.toBeNull();
+    expect(ticks!).toBeLessThanOrEqual(10);
+  });
+
+  it('a looking server follows at once a leader that announces the vote this server cast in the same round', () => {
+    // 1 and 2 elect 2; 2 decides first and announces that it leads.
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    router.deliver(fromTo(1, 2));
+    router.tick(2);
+    expect(router.peer(2).role).toBe('leading');
+    // 3 starts while 1 still waits out its tick; 2's announcement reaches 1 before 3's better vote.
+    router.start(3);
+    router.deliver(fromTo(2, 1));
+    expect(router.peer(1).role).toBe('following');
+    expect(router.peer(1).leader).toBe(2);
+    router.deliver(fromTo(3, 1));
+    const ticks = router.runUntil(() => router.allServingUnder(2), 10);
+    expect(ticks, router.describe()).not.toBeNull();
+  });
+
+  it('a server still waiting out the election it agreed on follows the leader whose repeated announcement reaches it first', () => {
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    router.deliver(fromTo(1, 2));
+    // 2 leads; its announcement on deciding is lost, and it ticks (announcing again) before 1 does.
+    router.tick(2);
+    router.inFlight = router.inFlight.filter((message) => message.message.type !== 'notification');
+    router.tick(2);
+    router.deliver(fromTo(2, 1));
+    expect(router.peer(1).role).toBe('following');
+    expect(router.runUntil(() => router.peer(1).serving && router.peer(2).serving, 5), router.describe()).not.toBeNull();
+  });
+
+  it('a leader with a quorum of connected followers keeps leading when a stale leader announces itself', () => {
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.start(3);
+    router.settle();
+    expect(router.runUntil(() => router.allServingUnder(3), 10)).not.toBeNull();
+    // A notification from an old leadership of 2, delivered late.
+    router.peer(3).receive(2, { type: 'notification', vote: { leader: 2, zxid: LAST_ZXID, epoch: EPOCH }, round: 1, state: 'leading' });
+    router.collect(3);
+    router.peer(1).receive(2, { type: 'notification', vote: { leader: 2, zxid: LAST_ZXID, epoch: EPOCH }, round: 1, state: 'leading' });
+    router.collect(1);
+    router.settle();
+    expect(router.allServingUnder(3), router.describe()).toBe(true);
+  });
+
+  it('a leader that is not serving says which voters it is waiting for', () => {
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    router.deliver(fromTo(1, 2));
+    router.tick(2);
+    const leader = router.peer(2);
+    expect(leader.role).toBe('leading');
+    expect(leader.establishing).toEqual({ ticks: 0, waitingFor: [1, 3] });
+    router.tick(2);
+    router.tick(2);
+    expect(leader.establishing).toEqual({ ticks: 2, waitingFor: [1, 3] });
+    router.settle();
+    router.tick(1);
+    router.settle();
+    expect(leader.serving).toBe(true);
+    expect(leader.establishing).toBeNull();
+    expect(router.peer(1).establishing).toBeNull();
+  });
+});
