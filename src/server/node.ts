@@ -4,11 +4,12 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { authenticate, checkACL, type AuthId } from '../core/acl.js';
+import { mutant } from '../core/mutants.js';
 import { assert, ERRORS, isKeeperError, keeperError, KeeperError, type ErrorName } from '../core/errors.js';
 import { parentOf, validatePath } from '../core/path.js';
 import { MultiFailure, Prep, type PrepContext } from '../core/prep.js';
 import { applySetWatches, executeRead } from '../core/read.js';
-import { ReplicatedState } from '../core/state.js';
+import { ReplicatedState, type WatchTrigger } from '../core/state.js';
 import { ExpiryQueue } from '../core/expiry.js';
 import { WatchManager, type WatcherId } from '../core/watches.js';
 import { reapCandidates } from '../core/reaper.js';
@@ -64,6 +65,7 @@ export interface NodeObserver {
 
 export interface NodeInfo {
   serverState: 'standalone' | 'leader' | 'follower' | 'observer' | 'looking';
+  epoch: number;
   startedAtMs: number;
   lastZxid: Zxid;
   lastProposedZxid: Zxid;
@@ -227,6 +229,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     for (const sessionId of tree.sessionsWithEphemerals()) ephemeralCount += tree.ephemeralsOf(sessionId).size;
     return {
       serverState: this.replicator.role,
+      epoch: this.replicator.epoch,
       startedAtMs: this.startedAtMs,
       lastZxid: this.state.lastZxid,
       lastProposedZxid: this.replicator.lastProposedZxid,
@@ -381,7 +384,8 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   }
 
   private expireSessions(): void {
-    if (!this.replicator.preparesWrites) return;
+    // Only the leader expires sessions: a learner hears of few of them (touches go to the leader).
+    if (!this.replicator.preparesWrites && !mutant('learnerExpiresSessions')) return;
     for (const sessionId of this.expiry.expire(this.world.nowMs())) {
       this.logger.info({ sessionId: hex(sessionId) }, 'session expired');
       this.closeSession(sessionId, 'expired').catch((error) => this.logger.warn({ err: error, sessionId: hex(sessionId) }, 'could not expire the session now'));
@@ -606,6 +610,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     onApplied?: (result: Settle<Response | undefined>) => void,
   ): Promise<Response | undefined> {
     const record: TxnRecord = { header: { sessionId, cxid, zxid, time: this.world.nowMs() }, txn };
+    if (mutant('watchBeforeApply') && txn.type === 'setData') this.fire({ path: txn.path, type: EventType.NodeDataChanged }, zxid);
     return new Promise((resolve, reject) => {
       this.inFlight.set(zxid, (result) => {
         onApplied?.(result);
@@ -624,12 +629,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     const result = this.state.apply(record);
     this.observer?.applied(record, previousZxid, this.state);
     this.prep.applied(zxid, record.txn.type === 'closeSession' ? record.header.sessionId : undefined);
-    for (const trigger of result.triggers) {
-      for (const notification of this.watches.trigger(trigger, zxid)) {
-        if (notification.lasting && !this.mayHear(notification.watcher, notification.event)) continue;
-        this.deliver(notification.watcher, notification.event);
-      }
-    }
+    for (const trigger of result.triggers) this.fire(trigger, zxid);
     const answer = this.inFlight.get(zxid);
     this.inFlight.delete(zxid);
     answer?.({ ok: true, value: result.response });
@@ -650,6 +650,14 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     }
     this.releaseWaiters();
     if (++this.txnsSinceSnapshot >= this.settings.snapCount) this.startSnapshot();
+  }
+
+  /** Tells every watch this change sets off; one-shot watches are used up. */
+  private fire(trigger: WatchTrigger, zxid: Zxid): void {
+    for (const notification of this.watches.trigger(trigger, zxid)) {
+      if (notification.lasting && !this.mayHear(notification.watcher, notification.event)) continue;
+      this.deliver(notification.watcher, notification.event);
+    }
   }
 
   private deliver(watcher: WatcherId, event: WatchEvent): void {

@@ -18,6 +18,8 @@ export interface Replicator {
   /** True when this server prepares writes itself: standalone, or the serving leader. */
   readonly preparesWrites: boolean;
   readonly role: ReplicationRole;
+  /** The epoch this server is in (a leader's own; a learner's last acknowledged one). */
+  readonly epoch: number;
   /** Whether this server serves clients now (standalone always; a member once synced with a leader). */
   readonly serving: boolean;
   /** The zxid the next proposal must carry; null when this server cannot propose now. */
@@ -56,6 +58,7 @@ export interface ReplicationListener {
 /** Standalone: a record is committed once it is fsynced in the local log. */
 export class LocalReplicator implements Replicator {
   lastProposedZxid: Zxid;
+  readonly epoch: number;
   readonly preparesWrites = true;
   readonly role = 'standalone' as const;
   readonly serving = true;
@@ -66,6 +69,7 @@ export class LocalReplicator implements Replicator {
     epoch: number,
     private readonly listener: Pick<ReplicationListener, 'onCommitted' | 'onFailure'>,
   ) {
+    this.epoch = epoch;
     this.lastProposedZxid = makeZxid(epoch, 0);
   }
 

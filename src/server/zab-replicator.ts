@@ -7,12 +7,13 @@
 import type { Logger } from 'pino';
 import { decodeTxnRecord, encodeTxnRecord } from '../core/codec.js';
 import { assert, isKeeperError, keeperError } from '../core/errors.js';
+import { mutant } from '../core/mutants.js';
 import { loadChunk, serializeState } from '../core/snapshot.js';
 import { ReplicatedState } from '../core/state.js';
 import type { TxnRecord, Zxid } from '../core/types.js';
 import { writeEpochs } from '../storage/epochs.js';
 import { ZabPeer } from '../zab/peer.js';
-import { isEmptyReady, type HardState, type Membership, type PeerMessage, type Ready, type ServerId } from '../zab/types.js';
+import { isEmptyReady, type Entry, type HardState, type Membership, type PeerMessage, type Ready, type ServerId } from '../zab/types.js';
 import { decodeForwarded, decodeForwardReply, encodeForwarded, type ForwardedMessage, type ForwardReply } from './forwarding.js';
 import type { PeerLink, PeerLinkEvents } from './peer-link.js';
 import type { Persistence, RecoveredState } from './persistence.js';
@@ -104,6 +105,10 @@ export class ZabReplicator implements Replicator {
 
   get serving(): boolean {
     return this.zab.serving && this.busy === null;
+  }
+
+  get epoch(): number {
+    return this.zab.epoch;
   }
 
   get preparesWrites(): boolean {
@@ -218,7 +223,8 @@ export class ZabReplicator implements Replicator {
   }
 
   private carryOut(ready: Ready): void {
-    if (ready.hardState !== null) writeEpochs(this.world.fs, this.options.persistence.dir, ready.hardState);
+    if (ready.hardState !== null && !mutant('reuseEpochAfterRestart')) writeEpochs(this.world.fs, this.options.persistence.dir, ready.hardState);
+    if (mutant('snapshotUncommitted')) this.trackUncommitted(ready);
     if (ready.truncateAfter !== null) this.truncate(ready.truncateAfter);
     if (ready.entries.length > 0) this.append(ready);
     for (const entry of ready.committed) this.listener.onCommitted(decodeTxnRecord(entry.payload));
@@ -240,8 +246,31 @@ export class ZabReplicator implements Replicator {
       // The state as applied now is exactly the snapshot's zxid (commits were applied above).
       const state = this.listener.currentState();
       assert(state.lastZxid === message.zxid, `the streamed state is at ${state.lastZxid}, the SNAP says ${message.zxid}`);
-      this.transport.sendSnapshot(to, message.zxid, serializeState(state, SNAPSHOT_NODES_PER_CHUNK));
+      const streamed = mutant('snapshotUncommitted') ? this.withUncommitted(state) : state;
+      this.transport.sendSnapshot(to, message.zxid, serializeState(streamed, SNAPSHOT_NODES_PER_CHUNK));
     }
+  }
+
+  /** For the snapshotUncommitted mutant: the logged entries not yet committed, in zxid order. */
+  private uncommitted: Entry[] = [];
+
+  private trackUncommitted(ready: Ready): void {
+    if (ready.truncateAfter !== null) this.uncommitted = this.uncommitted.filter((entry) => entry.zxid <= ready.truncateAfter!);
+    this.uncommitted.push(...ready.entries);
+    const committed = ready.committed.at(-1)?.zxid ?? 0;
+    this.uncommitted = this.uncommitted.filter((entry) => entry.zxid > committed);
+  }
+
+  /** The mutant's snapshot: the applied state plus every uncommitted entry, tagged as the applied zxid. */
+  private withUncommitted(state: ReplicatedState): ReplicatedState {
+    const copy = new ReplicatedState();
+    copy.replaying = true;
+    for (const chunk of serializeState(state, SNAPSHOT_NODES_PER_CHUNK)) loadChunk(copy, chunk);
+    copy.lastZxid = state.lastZxid;
+    for (const entry of this.uncommitted) if (entry.zxid > copy.lastZxid) copy.apply(decodeTxnRecord(entry.payload));
+    copy.replaying = false;
+    copy.lastZxid = state.lastZxid;
+    return copy;
   }
 
   private append(ready: Ready): void {
@@ -345,13 +374,16 @@ export class ZabReplicator implements Replicator {
     if (role === this.reportedRole && serving === this.reportedServing) return;
     this.reportedRole = role;
     this.reportedServing = serving;
+    this.logger.info({ role, serving, epoch: this.zab.epoch, zxid: `0x${this.zab.lastZxid.toString(16)}` }, 'zab role');
+    // The node ends its session channels first, cancelling every request queued behind a sync:
+    // a failed sync must not let the read a client pipelined behind it run on a tree that may now
+    // be arbitrarily old (found by the simulation, seed 17).
+    this.listener.onRoleChanged(role, serving);
     if (!serving) {
       const lost = keeperError('ConnectionLoss', undefined, 'the server lost its leader');
       for (const waiter of this.syncWaiters.values()) waiter.fail(lost);
       this.syncWaiters.clear();
     }
-    this.logger.info({ role, serving, epoch: this.zab.epoch, zxid: `0x${this.zab.lastZxid.toString(16)}` }, 'zab role');
-    this.listener.onRoleChanged(role, serving);
   }
 }
 

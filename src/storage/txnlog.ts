@@ -13,6 +13,7 @@ import { crc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { readInt64, writeInt64 } from '../core/codec.js';
 import { assert } from '../core/errors.js';
+import { mutant } from '../core/mutants.js';
 import type { FileSystem, StorageFile, StorageWorld } from './world.js';
 
 export const LOG_FORMAT_VERSION = 1;
@@ -587,7 +588,7 @@ export class TxnLog {
     // A new file also needs its inode durable (fsync) and its name in the directory.
     if (created) await file.handle.sync();
     this.recordSync(this.world.monotonicMs() - syncStart);
-    if (created) {
+    if (created && !mutant('logDirectoryNotSynced')) {
       await fsyncDirectory(this.world.fs, this.dir);
       this.stats.directorySyncCount++;
     }

@@ -1,5 +1,6 @@
-// `npm run sim -- --seeds N --ops M [--from S] [--seed S] [--calm]`: long simulation sweeps.
-// A failure prints its seed and the one-line command that reproduces it exactly.
+// `npm run sim -- --seeds N --ops M [--from S] [--seed S] [--calm] [--voters V --observers O]`:
+// long simulation sweeps. A failure prints its seed and the one-line command that reproduces it
+// exactly; the last line gives seeds/s and the simulated time covered.
 
 import { runSimulation, type SimulationOptions } from './cluster.js';
 
@@ -29,9 +30,11 @@ const { seeds, from, overrides, verbose } = parse(process.argv.slice(2));
 const started = performance.now();
 let failures = 0;
 let operations = 0;
+let simulatedMs = 0;
 for (let seed = from; seed < from + seeds; seed++) {
-  const result = runSimulation(seed, overrides);
+  const result = await runSimulation(seed, overrides);
   operations += result.operations;
+  simulatedMs += result.simulatedMs;
   if (!result.ok) {
     failures++;
     const extra = Object.entries(overrides).map(([key, val]) => (key === 'faults' ? '--calm' : `--${key === 'operations' ? 'ops' : key} ${val}`)).join(' ');
@@ -39,9 +42,15 @@ for (let seed = from; seed < from + seeds; seed++) {
     console.log(`reproduce: npm run sim -- --seed ${seed}${extra ? ` ${extra}` : ''}`);
     if (verbose) console.log(result.trace.join('\n'));
   } else if (verbose) {
-    console.log(`seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.events} events, ${result.simulatedMs} simulated ms`);
+    console.log(
+      `seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.watchEvents} watch events, ` +
+        `${result.sessionsExpired} sessions expired, ${result.events} events, ${result.simulatedMs} simulated ms`,
+    );
   }
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(`${seeds - failures} passed, ${failures} failed: ${seeds} seeds × ${overrides.operations ?? 200} ops (${operations} recorded) in ${seconds.toFixed(1)} s, ${(seeds / seconds).toFixed(1)} seeds/s`);
+console.log(
+  `${seeds - failures} passed, ${failures} failed: ${seeds} seeds × ${overrides.operations ?? 200} ops (${operations} recorded) in ${seconds.toFixed(1)} s, ` +
+    `${(seeds / seconds).toFixed(2)} seeds/s, ${(simulatedMs / 3_600_000).toFixed(2)} simulated hours`,
+);
 process.exitCode = failures === 0 ? 0 : 1;

@@ -1,0 +1,33 @@
+// Deliberate bugs, one at a time, for proving that the deterministic simulation catches what its
+// checkers claim to (`npm run sim -- --mutants`). Each names a mistake a contributor could make;
+// the real code asks `mutant(name)` at the one place where that mistake would be made. Nothing
+// but the simulator ever switches one on, and never more than one.
+
+export const MUTANTS = {
+  ackBeforeFsync: 'a follower acknowledges a proposal before it is durable',
+  commitWithoutQuorum: 'a leader commits its proposals before a quorum acknowledged them',
+  skipTruncate: 'a rejoining server is not truncated (the leader\'s TRUNC is ignored)',
+  applyBeforeCommit: 'a follower applies a proposal as it logs it, before its commit',
+  learnerExpiresSessions: 'a learner expires sessions on its own',
+  logDirectoryNotSynced: 'a new log file\'s directory is not fsynced',
+  watchBeforeApply: 'a watch fires before the change is applied',
+  reuseEpochAfterRestart: 'a restarted server reuses its old epoch (the epoch files are not written)',
+  snapshotUncommitted: 'a snapshot is taken from a state that includes uncommitted txns',
+} as const;
+
+export type MutantName = keyof typeof MUTANTS;
+
+let active: MutantName | null = null;
+
+/** Whether this deliberate bug is switched on (never, outside the simulator's mutant runs). */
+export function mutant(name: MutantName): boolean {
+  return active === name;
+}
+
+export function setMutantForTesting(name: MutantName | null): void {
+  active = name;
+}
+
+export function activeMutant(): MutantName | null {
+  return active;
+}

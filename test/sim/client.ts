@@ -1,0 +1,329 @@
+// A simulated client: one ZooKeeper session at a time, through the same session channel the
+// facades use (`CairnNode.connect` → SessionHandle, answers and watch events in one order). It
+// heartbeats, loses its connection when its server crashes, pauses or loses its leader, resumes
+// the session on another server, and starts a new session when the old one expired. Every
+// operation goes into the history the checkers read.
+
+import { isKeeperError } from '../../src/core/errors.js';
+import { CreateMode, type Request, type Response, type WatchEvent, type Zxid } from '../../src/core/types.js';
+import type { AnswerOutcome, SessionHandle, SessionSink } from '../../src/server/facade.js';
+import type { NodeOp, NodeResult, Operation } from './checker.js';
+import type { Prng } from './prng.js';
+import type { Scheduler } from './scheduler.js';
+import type { SimServer } from './server.js';
+
+export interface ClientHost {
+  scheduler: Scheduler;
+  /** A guarantee broken, seen from this client. */
+  violation(message: string): void;
+  servers(): SimServer[];
+  /** Takes the next operation's id, or null once the run has started all its operations. */
+  nextOperation(): number | null;
+  record(operation: Operation, acknowledgedZxid: Zxid | null): void;
+  log(line: string): void;
+  keys: number;
+  sessionTimeoutMs: number;
+}
+
+/** One connection to one server; everything it carries reaches the client in order, late. */
+class Connection {
+  handle: SessionHandle | null = null;
+  closed = false;
+  private lastDeliveryMs = 0;
+  lastHeardMs: number;
+
+  constructor(
+    readonly server: SimServer,
+    readonly incarnation: number,
+    private readonly scheduler: Scheduler,
+    private readonly prng: Prng,
+  ) {
+    this.lastHeardMs = scheduler.now;
+  }
+
+  /** Network delay, FIFO per connection. */
+  deliver(run: () => void): void {
+    const at = Math.max(this.lastDeliveryMs, this.scheduler.now + this.prng.int(0, 3));
+    this.lastDeliveryMs = at;
+    this.scheduler.at(at, () => {
+      if (this.closed) return;
+      this.lastHeardMs = this.scheduler.now;
+      run();
+    });
+  }
+
+  get serverAlive(): boolean {
+    return this.server.up && this.server.incarnations === this.incarnation;
+  }
+}
+
+interface InFlight {
+  operation: Operation;
+  connection: Connection;
+}
+
+export class SimClient {
+  private session: { id: number; password: Uint8Array } | null = null;
+  private connection: Connection | null = null;
+  private connecting = false;
+  private lastZxidSeen: Zxid = 0;
+  private inFlight: InFlight | null = null;
+  private done = false;
+  /** One-shot data watches set on the current connection: path → the version the read saw. */
+  private readonly watched = new Map<string, number>();
+  private lastEventZxid: Zxid = 0;
+  /** When a serving server took this session's pings (for the expiry check), newest last. */
+  readonly pingsHeardMs: number[] = [];
+  eventCount = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly host: ClientHost,
+    private readonly prng: Prng,
+  ) {}
+
+  get sessionId(): number | null {
+    return this.session?.id ?? null;
+  }
+
+  get busy(): boolean {
+    return this.inFlight !== null;
+  }
+
+  start(): void {
+    this.host.scheduler.after(this.prng.int(0, 50), () => this.step());
+    this.heartbeat();
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Connections and sessions
+
+  private connect(): void {
+    if (this.connecting || this.done) return;
+    if (this.connection !== null && !this.connection.closed) return;
+    const candidates = this.host.servers().filter((server) => server.up);
+    if (candidates.length === 0) {
+      this.host.scheduler.after(50, () => this.connect());
+      return;
+    }
+    const server = this.prng.pick(candidates);
+    const connection = new Connection(server, server.incarnations, this.host.scheduler, this.prng);
+    this.connecting = true;
+    const session = this.session;
+    const sink: SessionSink = {
+      onEvent: (event) => connection.deliver(() => this.onEvent(connection, event)),
+      onSessionClosed: (reason) => connection.deliver(() => this.onClosed(connection, reason)),
+    };
+    let settled = false;
+    const settle = (outcome: { handle: SessionHandle } | { error: unknown }) => {
+      if (settled) return;
+      settled = true;
+      this.connecting = false;
+      if ('handle' in outcome) {
+        connection.handle = outcome.handle;
+        this.session = { id: outcome.handle.sessionId, password: outcome.handle.password };
+        this.connection = connection;
+        this.host.log(`client ${this.id} ${session === null ? 'opened' : 'resumed'} session 0x${outcome.handle.sessionId.toString(16)} on server ${server.id}`);
+        return;
+      }
+      connection.closed = true;
+      if (isKeeperError(outcome.error) && outcome.error.codeName === 'SessionExpired') {
+        this.host.log(`client ${this.id}: session 0x${session?.id.toString(16)} expired`);
+        this.session = null;
+      }
+      this.host.scheduler.after(this.prng.int(10, 100), () => this.connect());
+    };
+    // A server that never answers (crashed, partitioned from its leader, paused) is given up on.
+    this.host.scheduler.after(this.host.sessionTimeoutMs, () => {
+      if (!settled) settle({ error: new Error('connect timed out') });
+    });
+    server.enter((node) => {
+      const options = {
+        timeoutMs: this.host.sessionTimeoutMs,
+        lastZxidSeen: this.lastZxidSeen,
+        transportIds: [],
+        ...(session === null ? {} : { sessionId: session.id, password: session.password }),
+      };
+      node.connect(options, sink).then(
+        (handle) => connection.deliver(() => settle({ handle })),
+        (error: unknown) => connection.deliver(() => settle({ error })),
+      );
+    });
+  }
+
+  /** Drops the connection: what was in flight has an unknown outcome. */
+  private disconnect(connection: Connection, why: string): void {
+    if (connection.closed) return;
+    connection.closed = true;
+    if (this.connection === connection) this.connection = null;
+    this.host.log(`client ${this.id} disconnected from server ${connection.server.id}: ${why}`);
+    const handle = connection.handle;
+    if (handle !== null && connection.serverAlive) connection.server.enter(() => handle.detach());
+    if (this.inFlight?.connection === connection) this.finish(null, null);
+    // A session's watches live on its channel: a new channel starts with none.
+    this.watched.clear();
+    this.lastEventZxid = 0;
+    this.host.scheduler.after(this.prng.int(5, 50), () => this.connect());
+  }
+
+  private onClosed(connection: Connection, reason: string): void {
+    if (reason === 'expired' || reason === 'closed') {
+      this.session = null;
+      this.pingsHeardMs.length = 0;
+    }
+    this.disconnect(connection, `session channel ${reason}`);
+  }
+
+  /**
+   * ZooKeeper's watch guarantees, seen from here: events come in zxid order; a one-shot watch
+   * fires once; and the client sees the event before it can read the change, so a read sent
+   * after the event shows it (a newer version, or the node gone or created anew).
+   */
+  private onEvent(connection: Connection, event: WatchEvent): void {
+    this.eventCount++;
+    const where = `client ${this.id} on server ${connection.server.id}`;
+    if (event.zxid < this.lastEventZxid) this.host.violation(`${where}: event at 0x${event.zxid.toString(16)} after one at 0x${this.lastEventZxid.toString(16)}`);
+    this.lastEventZxid = Math.max(this.lastEventZxid, event.zxid);
+    const version = this.watched.get(event.path);
+    if (version === undefined) {
+      this.host.violation(`${where}: event ${event.type} for ${event.path} with no watch set (a one-shot watch fired twice?)`);
+      return;
+    }
+    this.watched.delete(event.path);
+    const handle = connection.handle;
+    if (handle === null) return;
+    const check = (outcome: AnswerOutcome) =>
+      connection.deliver(() => {
+        if (outcome.ok && outcome.value.response.op === 'getData') {
+          const stat = outcome.value.response.stat;
+          if (stat.version <= version && stat.czxid <= event.zxid) {
+            this.host.violation(`${where}: after event ${event.type} for ${event.path} (zxid 0x${event.zxid.toString(16)}) a read still shows version ${stat.version}, the one watched`);
+          }
+        }
+      });
+    connection.server.enter(() => handle.submit({ op: 'getData', path: event.path, watch: false }, check).catch(() => undefined));
+  }
+
+  /** Pings a third of the timeout apart; a connection silent for two thirds of it is given up. */
+  private heartbeat(): void {
+    if (this.done) return;
+    const interval = Math.floor(this.host.sessionTimeoutMs / 3);
+    this.host.scheduler.after(interval, () => {
+      const connection = this.connection;
+      if (connection !== null && !connection.closed) {
+        if (!connection.serverAlive) {
+          this.disconnect(connection, 'the server is gone');
+        } else if (this.host.scheduler.now - connection.lastHeardMs > (2 * this.host.sessionTimeoutMs) / 3) {
+          this.disconnect(connection, 'no answer to pings');
+        } else {
+          const handle = connection.handle!;
+          connection.server.enter((node) => {
+            const zxid = handle.ping();
+            const heardMs = this.host.scheduler.now;
+            const serving = node.serving;
+            connection.deliver(() => {
+              this.lastZxidSeen = Math.max(this.lastZxidSeen, zxid);
+              if (serving) this.pingsHeardMs.push(heardMs);
+              if (this.pingsHeardMs.length > 8) this.pingsHeardMs.shift();
+            });
+          });
+        }
+      }
+      this.heartbeat();
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Operations
+
+  private step(): void {
+    if (this.done) return;
+    const connection = this.connection;
+    if (connection === null || connection.closed || connection.handle === null) {
+      this.connect();
+      this.host.scheduler.after(20, () => this.step());
+      return;
+    }
+    const id = this.host.nextOperation();
+    if (id === null) {
+      this.done = true;
+      return;
+    }
+    const prng = this.prng;
+    const path = `/k${prng.int(0, this.host.keys - 1)}`;
+    const kind = prng.pick(['create', 'set', 'set', 'set', 'read', 'read', 'delete'] as const);
+    const value = `c${this.id}-${id}`;
+    const op: NodeOp = kind === 'create' || kind === 'set' ? { kind, value } : { kind };
+    const operation: Operation = { id, client: this.id, path, op, invokeMs: this.host.scheduler.now, returnMs: null, result: null };
+    this.inFlight = { operation, connection };
+    // A client gives up after a while: the outcome stays unknown.
+    this.host.scheduler.after(3000, () => {
+      if (this.inFlight?.operation === operation) this.finish(null, null);
+    });
+    const handle = connection.handle;
+    const watch = op.kind === 'read' && prng.chance(0.5) && !this.watched.has(path);
+    const answer = (outcome: AnswerOutcome) =>
+      connection.deliver(() => {
+        if (watch && outcome.ok && outcome.value.response.op === 'getData' && !connection.closed) this.watched.set(path, outcome.value.response.stat.version);
+        this.answered(operation, outcome);
+      });
+    connection.server.enter(() => {
+      if (op.kind === 'read') {
+        // sync, then read: at least as new as every write acknowledged before the sync began.
+        handle.submit({ op: 'sync', path: '/' }).catch(() => undefined);
+        handle.submit({ op: 'getData', path, watch }, answer).catch(() => undefined);
+        return;
+      }
+      handle.submit(requestFor(op, path), answer).catch(() => undefined);
+    });
+  }
+
+  private answered(operation: Operation, outcome: AnswerOutcome): void {
+    if (this.inFlight?.operation !== operation) return;
+    if (outcome.ok) {
+      this.lastZxidSeen = Math.max(this.lastZxidSeen, outcome.value.zxid);
+      this.finish(toResult(outcome.value.response), operation.op.kind === 'read' ? null : outcome.value.zxid);
+      return;
+    }
+    const name = isKeeperError(outcome.error) ? outcome.error.codeName : 'unknown';
+    if (name === 'NoNode' || name === 'NodeExists') this.finish({ ok: false, error: name }, null);
+    else this.finish(null, null); // ConnectionLoss, SessionExpired, ...: it may or may not have happened
+  }
+
+  private finish(result: NodeResult | null, acknowledgedZxid: Zxid | null): void {
+    const inFlight = this.inFlight;
+    if (inFlight === null) return;
+    this.inFlight = null;
+    if (result !== null) {
+      inFlight.operation.returnMs = this.host.scheduler.now;
+      inFlight.operation.result = result;
+    }
+    this.host.record(inFlight.operation, acknowledgedZxid);
+    this.host.scheduler.after(this.prng.int(0, 30), () => this.step());
+  }
+}
+
+function requestFor(op: NodeOp, path: string): Request {
+  const data = 'value' in op ? new TextEncoder().encode(op.value) : null;
+  switch (op.kind) {
+    case 'create':
+      return { op: 'create', path, data, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], mode: CreateMode.PERSISTENT };
+    case 'set':
+      return { op: 'setData', path, data, version: -1 };
+    case 'delete':
+      return { op: 'delete', path, version: -1 };
+    case 'read':
+      return { op: 'getData', path, watch: false };
+  }
+}
+
+function toResult(response: Response): NodeResult {
+  switch (response.op) {
+    case 'setData':
+      return { ok: true, version: response.stat.version };
+    case 'getData':
+      return { ok: true, version: response.stat.version, value: response.data === null ? '' : new TextDecoder().decode(response.data) };
+    default:
+      return { ok: true };
+  }
+}

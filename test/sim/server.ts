@@ -1,0 +1,218 @@
+// One simulated server: the real CairnNode with its real ZAB driver and real storage, built by
+// the same assembly as `cairn server`, in a world of simulated time over a simulated disk and
+// network. A crash ends the incarnation (its disk loses what was not synced); a restart builds a
+// new node from what the disk kept.
+
+import { pino, type Logger } from 'pino';
+import type { TxnRecord, Zxid } from '../../src/core/types.js';
+import type { ReplicatedState } from '../../src/core/state.js';
+import { assembleNode } from '../../src/server/assemble.js';
+import type { CairnNode, NodeSettings } from '../../src/server/node.js';
+import type { Membership, ServerId } from '../../src/zab/types.js';
+import { SimDisk } from './disk.js';
+import { SimPeerLink, type LinkObserver } from './link.js';
+import type { Delivery, SimNetwork } from './network.js';
+import type { Prng } from './prng.js';
+import type { Scheduler } from './scheduler.js';
+import { SimWorld, type Incarnation } from './world.js';
+
+export interface SimServerOptions {
+  id: ServerId;
+  membership: Membership;
+  scheduler: Scheduler;
+  network: SimNetwork;
+  prng: Prng;
+  tickTimeMs: number;
+  initLimit: number;
+  syncLimit: number;
+  historyLimit: number;
+  snapCount: number;
+  clockRate: number;
+  syncLatencyMaxMs: number;
+  hooks: SimServerHooks;
+}
+
+export interface SimServerHooks {
+  applied(server: SimServer, record: TxnRecord, previousZxid: Zxid, state: ReplicatedState): void;
+  /** A server threw or halted in a way a real process would not survive. */
+  died(server: SimServer, why: string, error: unknown): void;
+  /** A guarantee broken. */
+  violated(server: SimServer, message: string): void;
+  log(server: SimServer, line: string): void;
+}
+
+export class SimServer {
+  readonly id: ServerId;
+  readonly disk = new SimDisk();
+  readonly dataDir: string;
+  node: CairnNode | null = null;
+  link: SimPeerLink | null = null;
+  world: SimWorld | null = null;
+  incarnation: Incarnation = { alive: false, pausedUntilMs: 0 };
+  incarnations = 0;
+  /** Set while the node is being built from its disk. */
+  booting = false;
+  /**
+   * The highest zxid this server told a leader is durable (its acks), lowered by a truncation
+   * it was told to make: a restart must recover at least this much.
+   */
+  durableClaim: Zxid = 0;
+
+  constructor(private readonly options: SimServerOptions) {
+    this.id = options.id;
+    this.dataDir = `/server${options.id}`;
+    this.disk.mkdirDurably(`${this.dataDir}/cairn`);
+  }
+
+  get up(): boolean {
+    return this.incarnation.alive;
+  }
+
+  get pausedUntilMs(): number {
+    return this.incarnation.pausedUntilMs;
+  }
+
+  set pausedUntilMs(value: number) {
+    this.incarnation.pausedUntilMs = value;
+  }
+
+  /** Serving clients now: built, started and with a leader. */
+  get serving(): boolean {
+    return this.up && this.node !== null && this.node.serving;
+  }
+
+  start(): void {
+    if (this.up) throw new Error(`server ${this.id} is already up`);
+    const incarnation: Incarnation = { alive: true, pausedUntilMs: 0 };
+    this.incarnation = incarnation;
+    this.incarnations++;
+    const prng = this.options.prng.fork();
+    const world = new SimWorld({
+      scheduler: this.options.scheduler,
+      prng,
+      disk: this.disk,
+      incarnation,
+      clockRate: this.options.clockRate,
+      clockOffsetMs: 1_700_000_000_000 + this.id * 37,
+      syncLatencyMaxMs: this.options.syncLatencyMaxMs,
+      onHalt: (exitCode) => this.crashFromWithin(`halted with exit code ${exitCode}`),
+      onUncaught: (error) => this.options.hooks.died(this, 'threw', error),
+    });
+    this.world = world;
+    this.node = null;
+    this.link = null;
+    this.booting = true;
+    const settings: NodeSettings = {
+      serverId: this.id,
+      tickTimeMs: this.options.tickTimeMs,
+      minSessionTimeoutMs: 2 * this.options.tickTimeMs,
+      maxSessionTimeoutMs: 20 * this.options.tickTimeMs,
+      maxDataBytes: 1024 * 1024,
+      extendedTypesEnabled: true,
+      superDigest: undefined,
+      snapCount: this.options.snapCount,
+      containerCheckIntervalMs: 10 * this.options.tickTimeMs,
+      sessionOutstandingLimit: 1000,
+    };
+    const claim = this.durableClaim;
+    const built = assembleNode({
+      world,
+      logger: this.logger(),
+      dataDir: this.dataDir,
+      dataLogDir: this.dataDir,
+      snapRetainCount: 3,
+      settings,
+      ensemble: {
+        self: this.id,
+        membership: this.options.membership,
+        link: (events) => (this.link = new SimPeerLink(this.id, this.options.network, world, events, this.linkObserver())),
+        initLimit: this.options.initLimit,
+        syncLimit: this.options.syncLimit,
+        syncHistoryTxns: this.options.historyLimit,
+      },
+      preallocateBytes: 4096,
+      observer: { applied: (record, previousZxid, state) => this.options.hooks.applied(this, record, previousZxid, state) },
+    });
+    built
+      .then(async (node) => {
+        if (!incarnation.alive) return;
+        if (node.lastZxid() < claim) {
+          this.options.hooks.violated(this, `server ${this.id} acknowledged 0x${claim.toString(16)} as durable but recovered only up to 0x${node.lastZxid().toString(16)}`);
+        }
+        await node.start();
+        if (!incarnation.alive) return;
+        this.node = node;
+        this.booting = false;
+      })
+      .catch((error: unknown) => {
+        if (incarnation.alive) this.options.hooks.died(this, 'failed to start', error);
+      });
+  }
+
+  /** kill -9: the process is gone, the disk keeps what it keeps. */
+  crash(prng: Prng): void {
+    if (!this.up) return;
+    this.incarnation.alive = false;
+    this.disk.crash(prng);
+    this.node = null;
+    this.link = null;
+    this.world = null;
+    this.booting = false;
+  }
+
+  private crashFromWithin(why: string): void {
+    this.options.hooks.log(this, `server ${this.id} ${why}`);
+    this.crash(this.options.prng);
+  }
+
+  private linkObserver(): LinkObserver {
+    return {
+      sent: (_to, message) => {
+        if (message.type === 'ack') this.durableClaim = Math.max(this.durableClaim, message.zxid);
+      },
+      received: (_from, message) => {
+        if (message.type !== 'syncStart') return;
+        if (message.mode === 'trunc') this.durableClaim = Math.min(this.durableClaim, message.zxid);
+        if (message.mode === 'snap') this.durableClaim = message.zxid;
+      },
+    };
+  }
+
+  /** Delivery from the network to this incarnation's link. */
+  deliver(delivery: Delivery): void {
+    this.link?.deliver(delivery);
+  }
+
+  connectionLost(peer: ServerId): void {
+    this.link?.connectionLost(peer);
+  }
+
+  /** Runs `run` inside this server (after a pause; not at all once it crashed). */
+  enter(run: (node: CairnNode) => void): void {
+    const world = this.world;
+    const node = this.node;
+    if (world === null || node === null) return;
+    world.enter(() => {
+      if (this.node === node) run(node);
+    });
+  }
+
+  private logger(): Logger {
+    // The server's own log lines go into the simulation's trace, synchronously.
+    const stream = { write: (line: string) => this.options.hooks.log(this, summarize(line)) };
+    return pino({ level: process.env.SIM_LOG_LEVEL ?? 'info', base: null, timestamp: false }, stream);
+  }
+}
+
+function summarize(line: string): string {
+  try {
+    const { msg, level: _level, ...rest } = JSON.parse(line) as Record<string, unknown>;
+    const extra = Object.entries(rest)
+      .filter(([key]) => key !== 'component' && key !== 'self')
+      .map(([key, value]) => `${key}=${typeof value === 'object' ? JSON.stringify(value) : String(value)}`)
+      .join(' ');
+    return `${String(msg)}${extra ? ` (${extra})` : ''}`;
+  } catch {
+    return line.trim();
+  }
+}
