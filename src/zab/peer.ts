@@ -329,6 +329,10 @@ export class ZabPeer {
 
   private onNotification(from: ServerId, notification: Notification): void {
     if (this.role !== 'looking') {
+      // A learner speaks for its leader only once that leader has taken it in (LEADERINFO): until
+      // then it may be following a server that follows someone else, which could talk a leader
+      // gathering its followers out of leading.
+      if (this.learnerState?.stage === 'connecting') return;
       // Tell a looking server who leads, so it can join.
       if (notification.state === 'looking' || notification.state === 'observing') {
         this.send(from, this.stateNotification());
@@ -628,9 +632,9 @@ export class ZabPeer {
   }
 
   /**
-   * Records that a voter follows or leads another server, as does then the server it names.
-   * Returns whether the voters that may still follow us (those connected to us count whatever
-   * they said before) are fewer than a quorum.
+   * Records that a voter follows or leads another server, and that the server it names leads
+   * (a follower speaks only once its leader has taken it in). Returns whether the voters that may
+   * still follow us (those connected to us count whatever they said before) are fewer than a quorum.
    */
   private leaderNoteElsewhere(from: ServerId, notification: Notification): boolean {
     const leader = this.leaderState!;

@@ -183,6 +183,33 @@ describe('elections after an ensemble restart', () => {
     expect(ticks!).toBeLessThanOrEqual(10);
   });
 
+  it('a follower its leader has not taken in yet does not talk a gathering leader out of leading', () => {
+    // 1 votes for 2 and has a quorum for it; 3 starts, and 2 moves on to 3 (as 3 does).
+    const router = new Router();
+    router.start(1);
+    router.start(2);
+    router.deliver(fromTo(2, 1));
+    router.start(3);
+    router.deliver(fromTo(3, 2));
+    router.deliver(fromTo(2, 3));
+    // 1 ticks before hearing that, and follows 2; 2 follows 3, whose FOLLOWERINFO reaches 3 while
+    // 3 still looks (and is dropped there); then 3 leads, with no follower it knows of.
+    router.tick(1);
+    router.tick(2);
+    router.deliver((message) => message.from === 2 && message.to === 3 && message.message.type === 'followerInfo');
+    router.tick(3);
+    expect([router.peer(1).leader, router.peer(2).leader, router.peer(3).role]).toEqual([2, 3, 'leading']);
+    // 3's vote from before it led and its announcement reach 1, which follows 2 but has not been
+    // taken in by it: 1 keeps quiet rather than tell 3 that 2 leads elsewhere.
+    router.tick(3);
+    router.deliver(fromTo(3, 1));
+    router.deliver(fromTo(1, 3));
+    expect(router.peer(3).role).toBe('leading');
+    const ticks = router.runUntil(() => router.allServingUnder(3), INIT_LIMIT - 10);
+    expect(ticks, router.describe()).not.toBeNull();
+    expect(ticks!).toBeLessThanOrEqual(10);
+  });
+
   it('a looking server follows at once a leader that announces the vote this server cast in the same round', () => {
     // 1 and 2 elect 2; 2 decides first and announces that it leads.
     const router = new Router();
