@@ -61,6 +61,8 @@ type Answer = { response: Response; zxid: Zxid };
 /** Told of every txn a node applies, right after it is applied (before watches fire). */
 export interface NodeObserver {
   applied(record: TxnRecord, previousZxid: Zxid, state: ReplicatedState): void;
+  /** A leader's snapshot, or a rebuild after a truncation, replaced the state applied up to `previousZxid`. */
+  replaced(previousZxid: Zxid, state: ReplicatedState): void;
 }
 
 export interface NodeInfo {
@@ -841,6 +843,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
   }
 
   replaceState(state: ReplicatedState): void {
+    this.observer?.replaced(this.state.lastZxid, state);
     this.state = state;
     this.prep = new Prep(state.tree);
     this.releaseWaiters();

@@ -7,6 +7,7 @@
 // COMMIT; INFORM for observers). Acks and commits are cumulative, so one message covers a batch.
 
 import { assert } from '../core/errors.js';
+import { mutant } from '../core/mutants.js';
 import { zxidEpoch, type Zxid } from '../core/types.js';
 import { Election, type Decision } from './election.js';
 import { isQuorum, quorumZxid } from './quorum.js';
@@ -33,11 +34,6 @@ export interface PeerOptions {
   syncLimit: number;
   /** Committed entries kept in memory to bring learners level by DIFF; beyond it, SNAP. */
   historyLimit: number;
-  /**
-   * Deliberately broken variants, only for proving that the simulator catches a broken protocol:
-   * `commitWithoutQuorum` makes a leader commit its proposals before anyone acknowledged them.
-   */
-  brokenForTesting?: { commitWithoutQuorum?: boolean };
 }
 
 /** What a restarted peer knows from its disk: the driver has applied every logged entry. */
@@ -259,7 +255,7 @@ export class ZabPeer {
     for (const learner of leader.learners.values()) {
       if (this.receivesProposals(learner)) this.send(learner.id, { type: 'proposal', entries: [entry] });
     }
-    if (this.options.brokenForTesting?.commitWithoutQuorum === true) this.commitUpTo(entry.zxid);
+    if (mutant('commitWithoutQuorum')) this.commitUpTo(entry.zxid);
   }
 
   /** Learner: forward a client request to the leader; false when there is no serving leader. */
@@ -720,7 +716,7 @@ export class ZabPeer {
     const learner = this.learnerState!;
     learner.stage = 'syncing';
     if (mode === 'trunc') {
-      this.truncateAfter(zxid);
+      if (!mutant('skipTruncate')) this.truncateAfter(zxid);
     } else if (mode === 'snap') {
       // The driver installed the snapshot (streamed right behind this message) before telling us.
       this.history = [];
@@ -745,7 +741,14 @@ export class ZabPeer {
 
   private onProposal(entries: Entry[]): void {
     const fresh = entries.filter((entry) => entry.zxid > this.lastZxidValue);
-    if (fresh.length > 0) this.appendLocal(fresh);
+    if (fresh.length === 0) return;
+    this.appendLocal(fresh);
+    if (this.role !== 'following') return;
+    if (mutant('ackBeforeFsync')) {
+      this.durableZxid = this.lastZxidValue;
+      this.learnerAcknowledge();
+    }
+    if (mutant('applyBeforeCommit') && this.learnerState?.stage === 'active') this.commitUpTo(this.lastZxidValue);
   }
 
   /** Tell the leader what is durable: the NEWLEADER ack first, then cumulative acks. */

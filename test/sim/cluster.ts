@@ -64,6 +64,9 @@ export interface SimulationResult {
 
 class InvariantViolation extends Error {}
 
+/** How much of the trace a failure shows (SIM_TRACE_LINES; SIM_TRACE_MESSAGES=1 adds every quorum message). */
+const TRACE_LINES = Number(process.env.SIM_TRACE_LINES ?? 400);
+
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantViolation(message);
 }
@@ -152,6 +155,7 @@ class Simulation {
           applied: (applier, record, previous, state) => this.onApplied(applier, record, previous, state),
           died: (victim, why, error) => this.onDied(victim, why, error),
           violated: (_server, message) => (this.death ??= message),
+          replaced: (victim, previous, zxid) => this.onReplaced(victim, previous, zxid),
           log: (_server, line) => this.log(`[${_server.id}] ${line}`),
         },
       });
@@ -177,7 +181,7 @@ class Simulation {
 
   private log(line: string): void {
     this.trace.push(`${String(this.scheduler.now).padStart(7)} ${line}`);
-    if (this.trace.length > 400) this.trace.shift();
+    if (this.trace.length > TRACE_LINES) this.trace.shift();
   }
 
   // ------------------------------------------------------------------------------------------
@@ -319,6 +323,21 @@ class Simulation {
       if (client.sessionId !== sessionId) continue;
       const recent = client.pingsHeardMs.filter((heardMs) => now - heardMs < this.sessionTimeoutMs);
       if (recent.length >= 2) this.death ??= `session 0x${sessionId.toString(16)} of client ${client.id} expired at ${now} ms although serving servers took its pings at ${recent.join(', ')} ms and nothing failed since ${this.lastFaultMs} ms`;
+    }
+  }
+
+  /**
+   * ZAB never takes a committed txn back. A restarted server's state includes its logged tail,
+   * committed or not, which a TRUNC may cut; but no server may lose a txn some server applied
+   * (servers apply only what is committed).
+   */
+  private onReplaced(server: SimServer, previous: Zxid, zxid: Zxid): void {
+    if (zxid >= previous) return;
+    for (const committed of this.committed.keys()) {
+      if (committed > zxid && committed <= previous) {
+        this.death ??= `server ${server.id} took back committed txn ${hex(committed)}: its state went from ${hex(previous)} to ${hex(zxid)}`;
+        return;
+      }
     }
   }
 

@@ -120,6 +120,13 @@ export class SimNetwork {
     }
     let connection = this.connectionOf.get(`${from}>${to}`);
     if (connection === undefined) {
+      // As with the real transport, only a learner's FOLLOWERINFO opens a quorum connection: a
+      // leader that lost its connection to a learner cannot reach it (letting it open one carried a
+      // paused leader's stale proposals into the learner's next connection, a gap in its log).
+      if (message.type !== 'followerInfo') {
+        this.stats.dropped++;
+        return;
+      }
       connection = this.nextConnection++;
       this.connectionOf.set(`${from}>${to}`, connection);
     }

@@ -2,7 +2,10 @@
 // long simulation sweeps. A failure prints its seed and the one-line command that reproduces it
 // exactly; the last line gives seeds/s and the simulated time covered.
 
+import { MUTANTS, type MutantName } from '../../src/core/mutants.js';
 import { runSimulation, type SimulationOptions } from './cluster.js';
+import { ALL_MUTANTS, describeOutcome, huntMutant } from './mutants.js';
+import { reproduceCommand } from './sweeps.js';
 
 function parse(argv: string[]): { seeds: number; from: number; overrides: Partial<SimulationOptions>; verbose: boolean } {
   const value = (name: string) => {
@@ -18,12 +21,29 @@ function parse(argv: string[]): { seeds: number; from: number; overrides: Partia
   const observers = value('--observers');
   if (observers !== undefined) overrides.observers = Number(observers);
   if (argv.includes('--calm')) overrides.faults = false;
+  const mutant = value('--mutant');
+  if (mutant !== undefined) {
+    if (!(mutant in MUTANTS)) throw new Error(`unknown mutant ${mutant}; known: ${Object.keys(MUTANTS).join(', ')}`);
+    overrides.mutant = mutant as MutantName;
+  }
   return {
     seeds: seed === undefined ? Number(value('--seeds') ?? 100) : 1,
     from: Number(seed ?? value('--from') ?? 1),
     overrides,
     verbose: argv.includes('--verbose') || seed !== undefined,
   };
+}
+
+if (process.argv.includes('--mutants')) {
+  // One line per mutant, then the tally; non-zero exit if any is missed.
+  let caught = 0;
+  for (const mutant of ALL_MUTANTS) {
+    const outcome = await huntMutant(mutant);
+    if (outcome.caught !== null) caught++;
+    console.log(describeOutcome(outcome));
+  }
+  console.log(`${caught} caught, ${ALL_MUTANTS.length - caught} missed`);
+  process.exit(caught === ALL_MUTANTS.length ? 0 : 1);
 }
 
 const { seeds, from, overrides, verbose } = parse(process.argv.slice(2));
@@ -37,9 +57,8 @@ for (let seed = from; seed < from + seeds; seed++) {
   simulatedMs += result.simulatedMs;
   if (!result.ok) {
     failures++;
-    const extra = Object.entries(overrides).map(([key, val]) => (key === 'faults' ? '--calm' : `--${key === 'operations' ? 'ops' : key} ${val}`)).join(' ');
     console.log(`seed ${seed} FAILED: ${result.failure}`);
-    console.log(`reproduce: npm run sim -- --seed ${seed}${extra ? ` ${extra}` : ''}`);
+    console.log(`reproduce: ${reproduceCommand(seed, overrides)}`);
     if (verbose) console.log(result.trace.join('\n'));
   } else if (verbose) {
     console.log(

@@ -8,7 +8,7 @@ import type { TxnRecord, Zxid } from '../../src/core/types.js';
 import type { ReplicatedState } from '../../src/core/state.js';
 import { assembleNode } from '../../src/server/assemble.js';
 import type { CairnNode, NodeSettings } from '../../src/server/node.js';
-import type { Membership, ServerId } from '../../src/zab/types.js';
+import type { Membership, PeerMessage, ServerId } from '../../src/zab/types.js';
 import { SimDisk } from './disk.js';
 import { SimPeerLink, type LinkObserver } from './link.js';
 import type { Delivery, SimNetwork } from './network.js';
@@ -38,6 +38,8 @@ export interface SimServerHooks {
   died(server: SimServer, why: string, error: unknown): void;
   /** A guarantee broken. */
   violated(server: SimServer, message: string): void;
+  /** A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`. */
+  replaced(server: SimServer, previousZxid: Zxid, zxid: Zxid): void;
   log(server: SimServer, line: string): void;
 }
 
@@ -131,7 +133,10 @@ export class SimServer {
         syncHistoryTxns: this.options.historyLimit,
       },
       preallocateBytes: 4096,
-      observer: { applied: (record, previousZxid, state) => this.options.hooks.applied(this, record, previousZxid, state) },
+      observer: {
+        applied: (record, previousZxid, state) => this.options.hooks.applied(this, record, previousZxid, state),
+        replaced: (previousZxid, state) => this.options.hooks.replaced(this, previousZxid, state.lastZxid),
+      },
     });
     built
       .then(async (node) => {
@@ -167,10 +172,12 @@ export class SimServer {
 
   private linkObserver(): LinkObserver {
     return {
-      sent: (_to, message) => {
+      sent: (to, message) => {
+        if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `→${to} ${describeMessage(message)}`);
         if (message.type === 'ack') this.durableClaim = Math.max(this.durableClaim, message.zxid);
       },
-      received: (_from, message) => {
+      received: (from, message) => {
+        if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
         if (message.type !== 'syncStart') return;
         if (message.mode === 'trunc') this.durableClaim = Math.min(this.durableClaim, message.zxid);
         if (message.mode === 'snap') this.durableClaim = message.zxid;
@@ -201,6 +208,21 @@ export class SimServer {
     // The server's own log lines go into the simulation's trace, synchronously.
     const stream = { write: (line: string) => this.options.hooks.log(this, summarize(line)) };
     return pino({ level: process.env.SIM_LOG_LEVEL ?? 'info', base: null, timestamp: false }, stream);
+  }
+}
+
+const TRACE_MESSAGES = process.env.SIM_TRACE_MESSAGES === '1';
+
+function describeMessage(message: PeerMessage): string {
+  switch (message.type) {
+    case 'proposal':
+    case 'inform':
+      return `${message.type}[${message.entries.map((entry) => entry.zxid.toString(16)).join(',')}]`;
+    case 'forward':
+    case 'reply':
+      return message.type;
+    default:
+      return JSON.stringify(message, (key, value) => (typeof value === 'number' && key.toLowerCase().includes('zxid') ? `0x${value.toString(16)}` : value));
   }
 }
 

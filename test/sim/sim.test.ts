@@ -4,7 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable, type Operation } from './checker.js';
 import { runSimulation, type SimulationOptions, type SimulationResult } from './cluster.js';
+import { describeOutcome, huntMutant, ALL_MUTANTS } from './mutants.js';
 import { REGRESSIONS } from './regressions.js';
+import { reproduceCommand, TEST_SWEEPS } from './sweeps.js';
 
 async function sweep(from: number, count: number, overrides: Partial<SimulationOptions>): Promise<SimulationResult[]> {
   const failures: SimulationResult[] = [];
@@ -16,26 +18,16 @@ async function sweep(from: number, count: number, overrides: Partial<SimulationO
 }
 
 function describeFailures(failures: SimulationResult[], overrides: Partial<SimulationOptions>): string {
-  const flags = [
-    overrides.operations === undefined ? '' : ` --ops ${overrides.operations}`,
-    overrides.voters === undefined ? '' : ` --voters ${overrides.voters}`,
-    overrides.observers === undefined ? '' : ` --observers ${overrides.observers}`,
-  ].join('');
-  return failures.map((failure) => `seed ${failure.seed}: ${failure.failure}\n  reproduce: npm run sim -- --seed ${failure.seed}${flags}`).join('\n');
+  return failures.map((failure) => `seed ${failure.seed}: ${failure.failure}\n  reproduce: ${reproduceCommand(failure.seed, overrides)}`).join('\n');
 }
 
 describe('simulation sweep', () => {
-  it('3 voters + 1 observer: 300 seeds × 200 ops under faults stay linearizable and agree', async () => {
-    const overrides = { voters: 3, observers: 1, operations: 200 };
-    const failures = await sweep(1, 300, overrides);
-    expect(describeFailures(failures, overrides)).toBe('');
-  }, 300_000);
-
-  it('5 voters + 2 observers: 60 seeds × 400 ops under faults stay linearizable and agree', async () => {
-    const overrides = { voters: 5, observers: 2, operations: 400 };
-    const failures = await sweep(10_001, 60, overrides);
-    expect(describeFailures(failures, overrides)).toBe('');
-  }, 300_000);
+  for (const { name, from, count, overrides } of TEST_SWEEPS) {
+    it(`${name}: ${count} seeds × ${overrides.operations} ops under faults stay linearizable and keep every guarantee`, async () => {
+      const failures = await sweep(from, count, overrides);
+      expect(describeFailures(failures, overrides)).toBe('');
+    }, 600_000);
+  }
 
   it('seeds that once failed stay fixed', async () => {
     const failures: SimulationResult[] = [];
@@ -83,4 +75,15 @@ describe('the checks can fail', () => {
     expect(checkLinearizable(lostAck).ok).toBe(false);
   });
 
+});
+
+// `npm run sim -- --mutants` prints the same lines.
+describe('every mutant is caught by a seed of the sweep above', () => {
+  for (const mutant of ALL_MUTANTS) {
+    it(mutant, async () => {
+      const outcome = await huntMutant(mutant);
+      console.log(describeOutcome(outcome));
+      expect(outcome.caught, describeOutcome(outcome)).not.toBeNull();
+    }, 600_000);
+  }
 });
