@@ -22,6 +22,11 @@ export function zxidCounter(zxid: Zxid): number {
   return zxid % ZXID_COUNTER_SPAN;
 }
 
+/** The zxid after `zxid` for a server that alone decides its epochs: a used-up counter starts the next epoch. */
+export function zxidAfter(zxid: Zxid): Zxid {
+  return zxidCounter(zxid) >= ZXID_COUNTER_SPAN - 1 ? makeZxid(zxidEpoch(zxid) + 1, 1) : zxid + 1;
+}
+
 export interface Stat {
   czxid: Zxid;
   mzxid: Zxid;

@@ -22,6 +22,8 @@ export interface EnsembleMembership {
   syncLimit: number;
   /** Committed txns the leader keeps in memory to bring a lagging learner level by DIFF. */
   syncHistoryTxns: number;
+  /** The last zxid counter a leader may use in an epoch (default 2³²−1; the simulation shortens it). */
+  zxidCounterLimit?: number;
 }
 
 export interface NodeAssemblyOptions {
@@ -71,6 +73,7 @@ export async function assembleNode(options: NodeAssemblyOptions): Promise<CairnN
             reload: async () => (await recoverState(world, persistence.dir, logger)).state,
             listener,
             logger,
+            ...(ensemble.zxidCounterLimit === undefined ? {} : { zxidCounterLimit: ensemble.zxidCounterLimit }),
           });
   return new CairnNode({
     state,

@@ -5,7 +5,7 @@
 import { encodeTxnRecord } from '../core/codec.js';
 import { assert } from '../core/errors.js';
 import type { ReplicatedState } from '../core/state.js';
-import { makeZxid, type TxnRecord, type Zxid } from '../core/types.js';
+import { makeZxid, zxidAfter, type TxnRecord, type Zxid } from '../core/types.js';
 import type { ServerId } from '../zab/types.js';
 import type { ForwardedMessage, ForwardReply } from './forwarding.js';
 import type { Persistence } from './persistence.js';
@@ -74,7 +74,7 @@ export class LocalReplicator implements Replicator {
   }
 
   nextZxid(): Zxid {
-    return this.lastProposedZxid + 1;
+    return zxidAfter(this.lastProposedZxid);
   }
 
   propose(record: TxnRecord): void {

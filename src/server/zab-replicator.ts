@@ -46,6 +46,8 @@ export interface ZabReplicatorOptions {
   recovered: Pick<RecoveredState, 'history' | 'historyBase'> & { lastZxid: Zxid };
   /** Rebuilds the state from disk (after a truncation below what was applied). */
   reload: () => Promise<ReplicatedState>;
+  /** The last zxid counter a leader may use in an epoch (default 2³²−1; the simulation shortens it). */
+  zxidCounterLimit?: number;
   listener: ReplicationListener;
   logger: Logger;
 }
@@ -86,6 +88,7 @@ export class ZabReplicator implements Replicator {
         initLimit: options.initLimit * finePerTick,
         syncLimit: options.syncLimit * finePerTick,
         historyLimit: options.historyLimit,
+        ...(options.zxidCounterLimit === undefined ? {} : { zxidCounterLimit: options.zxidCounterLimit }),
       },
       { hardState: options.hardState, lastZxid: recovered.lastZxid, history: recovered.history, historyBase: recovered.historyBase },
     );

@@ -34,7 +34,12 @@ export interface PeerOptions {
   syncLimit: number;
   /** Committed entries kept in memory to bring learners level by DIFF; beyond it, SNAP. */
   historyLimit: number;
+  /** The last counter a leader may use in an epoch (2³²−1; the simulation shortens it). */
+  zxidCounterLimit?: number;
 }
+
+/** A zxid's counter is its low 32 bits. */
+export const ZXID_COUNTER_MAX = 2 ** 32 - 1;
 
 /** What a restarted peer knows from its disk: the driver has applied every logged entry. */
 export interface PeerRestore {
@@ -239,10 +244,18 @@ export class ZabPeer {
     }
   }
 
-  /** The leader's next zxid, for the driver to prepare a txn with; null when not serving. */
+  /**
+   * The leader's next zxid, for the driver to prepare a txn with; null when not serving, or when
+   * this epoch's counter is used up (the next tick then starts a new election, for a new epoch).
+   */
   nextZxid(): Zxid | null {
     if (this.role !== 'leading' || !this.leaderState!.established) return null;
+    if (this.counterExhausted) return null;
     return this.leaderState!.epoch * 2 ** 32 + this.leaderState!.nextCounter;
+  }
+
+  private get counterExhausted(): boolean {
+    return this.leaderState !== null && this.leaderState.nextCounter > (this.options.zxidCounterLimit ?? ZXID_COUNTER_MAX);
   }
 
   /** Leader: log and broadcast an entry whose zxid came from nextZxid(). */
@@ -597,6 +610,11 @@ export class ZabPeer {
   private tickLeading(): void {
     const leader = this.leaderState!;
     if (!leader.established && this.ticks - leader.startTick > this.options.initLimit) {
+      this.startLooking();
+      return;
+    }
+    // The low 32 bits of the zxid are used up: as ZooKeeper does, force an election (a new epoch).
+    if (this.counterExhausted) {
       this.startLooking();
       return;
     }

@@ -32,6 +32,8 @@ export interface SimulationOptions {
   maxSimulatedMs: number;
   /** Switch on one deliberate bug in the real code (src/core/mutants.ts). */
   mutant?: MutantName;
+  /** A shortened zxid counter (the last a leader may use in an epoch), to exercise its roll-over. */
+  zxidCounterLimit?: number;
 }
 
 export const DEFAULT_OPTIONS: SimulationOptions = {
@@ -59,6 +61,8 @@ export interface SimulationResult {
   watchEvents: number;
   /** Sessions the ensemble expired. */
   sessionsExpired: number;
+  /** Epochs whose txns were applied. */
+  epochs: number;
   trace: string[];
 }
 
@@ -110,6 +114,8 @@ class Simulation {
   private readonly sessionTimeoutMs: number;
   /** Sessions some server has closed, so each is checked once. */
   private readonly closedSessions = new Set<number>();
+  /** Epochs of the txns applied anywhere. */
+  private readonly epochsSeen = new Set<number>();
   /** The first thing a server did that a real process would not survive. */
   private death: string | null = null;
 
@@ -151,6 +157,7 @@ class Simulation {
         snapCount: options.snapCount,
         clockRate,
         syncLatencyMaxMs: 3,
+        ...(options.zxidCounterLimit === undefined ? {} : { zxidCounterLimit: options.zxidCounterLimit }),
         hooks: {
           applied: (applier, record, previous, state) => this.onApplied(applier, record, previous, state),
           died: (victim, why, error) => this.onDied(victim, why, error),
@@ -296,6 +303,9 @@ class Simulation {
 
   private onApplied(server: SimServer, record: TxnRecord, previous: Zxid, state: ReplicatedState): void {
     const zxid = record.header.zxid;
+    const counterLimit = this.options.zxidCounterLimit ?? 2 ** 32 - 1;
+    if (zxid % 2 ** 32 > counterLimit) this.death ??= `server ${server.id} applied ${hex(zxid)}, past the zxid counter limit ${counterLimit}`;
+    this.epochsSeen.add(Math.floor(zxid / 2 ** 32));
     const txn = record.txn;
     if (txn.type === 'closeSession') this.onSessionClosed(record.header.sessionId);
     if ((txn.type === 'create' || txn.type === 'setData') && txn.data !== null) this.appliedValues.add(new TextDecoder().decode(txn.data));
@@ -422,6 +432,7 @@ class Simulation {
       events: this.events,
       watchEvents: this.clients.reduce((sum, client) => sum + client.eventCount, 0),
       sessionsExpired: this.closedSessions.size,
+      epochs: this.epochsSeen.size,
       trace: ok ? [] : this.trace,
     };
     if (failure !== undefined) result.failure = failure;

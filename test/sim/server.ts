@@ -29,6 +29,7 @@ export interface SimServerOptions {
   snapCount: number;
   clockRate: number;
   syncLatencyMaxMs: number;
+  zxidCounterLimit?: number;
   hooks: SimServerHooks;
 }
 
@@ -131,6 +132,7 @@ export class SimServer {
         initLimit: this.options.initLimit,
         syncLimit: this.options.syncLimit,
         syncHistoryTxns: this.options.historyLimit,
+        ...(this.options.zxidCounterLimit === undefined ? {} : { zxidCounterLimit: this.options.zxidCounterLimit }),
       },
       preallocateBytes: 4096,
       observer: {

@@ -38,6 +38,19 @@ describe('simulation sweep', () => {
     expect(describeFailures(failures, {})).toBe('');
   }, 120_000);
 
+  it('a leader whose zxid counter runs out forces an election: a new epoch, nothing lost (counter shortened to 15)', async () => {
+    const overrides = { zxidCounterLimit: 15, operations: 300 };
+    for (const seed of [1, 2, 3]) {
+      const calm = await runSimulation(seed, { ...overrides, faults: false });
+      expect(calm.failure ?? '').toBe('');
+      // 300 operations, most of them writes, need several epochs of 15 txns.
+      expect(calm.epochs).toBeGreaterThanOrEqual(5);
+      const faulty = await runSimulation(seed, overrides);
+      expect(faulty.failure ?? '').toBe('');
+      expect(faulty.epochs).toBeGreaterThanOrEqual(5);
+    }
+  }, 120_000);
+
   it('the same seed gives the same run', async () => {
     const first = await runSimulation(42);
     const second = await runSimulation(42);
