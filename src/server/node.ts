@@ -216,6 +216,15 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     return this.replicator.serving;
   }
 
+  /** This server's part in replication now, and its epoch. */
+  get role(): ReplicationRole {
+    return this.replicator.role;
+  }
+
+  get epoch(): number {
+    return this.replicator.epoch;
+  }
+
   get sessionCount(): number {
     return this.state.sessions.size;
   }

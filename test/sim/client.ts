@@ -131,7 +131,8 @@ export class SimClient {
         this.host.log(`client ${this.id}: session 0x${session?.id.toString(16)} expired`);
         this.session = null;
       }
-      this.host.scheduler.after(this.prng.int(10, 100), () => this.connect());
+      // A server without a leader refuses at once: try another after a while, as clients back off.
+      this.host.scheduler.after(this.prng.int(50, 200), () => this.connect());
     };
     // A server that never answers (crashed, partitioned from its leader, paused) is given up on.
     this.host.scheduler.after(this.host.sessionTimeoutMs, () => {

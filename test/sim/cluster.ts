@@ -359,9 +359,8 @@ class Simulation {
   private checkLeaders(): void {
     for (const server of this.servers.values()) {
       const node = server.node;
-      if (node === null || !server.up || !node.serving) continue;
-      const { serverState, epoch } = node.info();
-      if (serverState !== 'leader') continue;
+      if (node === null || !server.up || node.role !== 'leader' || !node.serving) continue;
+      const epoch = node.epoch;
       const leader = this.leaderOfEpoch.get(epoch);
       if (leader === undefined) this.leaderOfEpoch.set(epoch, server.id);
       else check(leader === server.id, `two leaders in epoch ${epoch}: ${leader} and ${server.id}`);
@@ -373,7 +372,7 @@ class Simulation {
     const deadline = this.scheduler.now + 120_000;
     for (;;) {
       const servers = [...this.servers.values()];
-      const leader = servers.find((server) => server.serving && server.node!.info().serverState === 'leader');
+      const leader = servers.find((server) => server.serving && server.node!.role === 'leader');
       if (leader !== undefined && servers.every((server) => server.serving && server.node!.lastZxid() === leader.node!.lastZxid())) return;
       await this.step();
       check(this.scheduler.now < deadline, `the ensemble did not settle: ${this.describe()}`);
@@ -382,7 +381,7 @@ class Simulation {
 
   private describe(): string {
     return [...this.servers.values()]
-      .map((server) => (server.node === null ? `${server.id}:${server.up ? 'booting' : 'down'}` : `${server.id}:${server.node.info().serverState}${server.serving ? '*' : ''}@${hex(server.node.lastZxid())}`))
+      .map((server) => (server.node === null ? `${server.id}:${server.up ? 'booting' : 'down'}` : `${server.id}:${server.node.role}${server.serving ? '*' : ''}@${hex(server.node.lastZxid())}`))
       .join(' ');
   }
 
