@@ -13,6 +13,7 @@ export const MUTANTS = {
   watchBeforeApply: 'a watch fires before the change is applied',
   reuseEpochAfterRestart: 'a restarted server reuses its old epoch (the epoch files are not written)',
   snapshotUncommitted: 'a snapshot is taken from a state that includes uncommitted txns',
+  fsyncFailureIgnored: 'a failed fsync of the log is taken as done (as a retry that succeeds would be), and the server goes on',
 } as const;
 
 export type MutantName = keyof typeof MUTANTS;

@@ -555,8 +555,13 @@ export class TxnLog {
       await this.flush(batch);
       batch.resolve();
     } catch (error) {
-      this.failure = error;
-      batch.reject(error);
+      // A failed write or sync may have lost data the kernel had: nothing after it can be
+      // acknowledged, so the log fails for good and the server stops (never retried as if safe).
+      if (mutant('fsyncFailureIgnored')) batch.resolve();
+      else {
+        this.failure = error;
+        batch.reject(error);
+      }
     }
     if (batch.buffer.length <= SPARE_BUFFER_MAX_BYTES) this.spareBuffer = batch.buffer;
   }

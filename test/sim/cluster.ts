@@ -63,6 +63,8 @@ export interface SimulationResult {
   sessionsExpired: number;
   /** Epochs whose txns were applied. */
   epochs: number;
+  /** fsyncs that failed (each must stop its server). */
+  failedSyncs: number;
   trace: string[];
 }
 
@@ -70,6 +72,9 @@ class InvariantViolation extends Error {}
 
 /** How much of the trace a failure shows (SIM_TRACE_LINES; SIM_TRACE_MESSAGES=1 adds every quorum message). */
 const TRACE_LINES = Number(process.env.SIM_TRACE_LINES ?? 400);
+
+/** Chance that one fsync fails with EIO while faults are on (a server must then stop). */
+const SYNC_FAILURE_PROBABILITY = 0.002;
 
 function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantViolation(message);
@@ -157,12 +162,19 @@ class Simulation {
         snapCount: options.snapCount,
         clockRate,
         syncLatencyMaxMs: 3,
+        syncFailureProbability: () => (this.options.faults && !this.calm ? SYNC_FAILURE_PROBABILITY : 0),
         ...(options.zxidCounterLimit === undefined ? {} : { zxidCounterLimit: options.zxidCounterLimit }),
         hooks: {
           applied: (applier, record, previous, state) => this.onApplied(applier, record, previous, state),
           died: (victim, why, error) => this.onDied(victim, why, error),
           violated: (_server, message) => (this.death ??= message),
           replaced: (victim, previous, zxid) => this.onReplaced(victim, previous, zxid),
+          stopped: (victim) => {
+            this.log(`server ${victim.id} stopped itself`);
+            this.scheduler.after(this.faultPrng.int(100, 3000), () => {
+              if (!victim.up && !this.calm) victim.start();
+            });
+          },
           log: (_server, line) => this.log(`[${_server.id}] ${line}`),
         },
       });
@@ -432,6 +444,7 @@ class Simulation {
       watchEvents: this.clients.reduce((sum, client) => sum + client.eventCount, 0),
       sessionsExpired: this.closedSessions.size,
       epochs: this.epochsSeen.size,
+      failedSyncs: [...this.servers.values()].reduce((sum, server) => sum + server.disk.stats.failedSyncs, 0),
       trace: ok ? [] : this.trace,
     };
     if (failure !== undefined) result.failure = failure;

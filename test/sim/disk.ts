@@ -133,10 +133,13 @@ export interface DiskTiming {
   after(delayMs: number, run: () => void): void;
   /** Latency of one fsync or O_DSYNC write, in simulated milliseconds. */
   syncLatencyMs(): number;
+  /** Whether this fsync (or O_DSYNC write) fails with EIO: its data is then not known to be durable. */
+  syncFails(): boolean;
 }
 
 export interface DiskStats {
   syncs: number;
+  failedSyncs: number;
   crashes: number;
   lostFileOperations: number;
 }
@@ -147,7 +150,7 @@ function fsError(code: string, message: string): Error {
 
 export class SimDisk {
   private readonly directories = new Map<string, Directory>();
-  readonly stats: DiskStats = { syncs: 0, crashes: 0, lostFileOperations: 0 };
+  readonly stats: DiskStats = { syncs: 0, failedSyncs: 0, crashes: 0, lostFileOperations: 0 };
   private generation = 0;
 
   /** Directories exist and are durable from the start (the data directory a server is given). */
@@ -230,12 +233,20 @@ class DiskView implements FileSystem {
     }
   }
 
-  /** Runs `work` once a sync's latency has passed. */
+  /**
+   * Runs `work` (which makes data durable) once a sync's latency has passed, or fails with EIO,
+   * leaving the data as unsynced as it was: a crash may still lose, keep or tear it.
+   */
   private later<T>(work: () => T): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (!this.disk.isCurrent(this.generation)) return;
       this.timing.after(this.timing.syncLatencyMs(), () => {
         if (!this.disk.isCurrent(this.generation)) return;
+        if (this.timing.syncFails()) {
+          this.disk.stats.failedSyncs++;
+          reject(fsError('EIO', 'fsync failed (injected)'));
+          return;
+        }
         try {
           resolve(work());
         } catch (error) {

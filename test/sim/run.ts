@@ -63,7 +63,7 @@ for (let seed = from; seed < from + seeds; seed++) {
   } else if (verbose) {
     console.log(
       `seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.watchEvents} watch events, ` +
-        `${result.sessionsExpired} sessions expired, ${result.events} events, ${result.simulatedMs} simulated ms`,
+        `${result.sessionsExpired} sessions expired, ${result.failedSyncs} failed fsyncs, ${result.epochs} epochs, ${result.events} events, ${result.simulatedMs} simulated ms`,
     );
   }
 }

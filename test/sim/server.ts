@@ -29,6 +29,7 @@ export interface SimServerOptions {
   snapCount: number;
   clockRate: number;
   syncLatencyMaxMs: number;
+  syncFailureProbability(): number;
   zxidCounterLimit?: number;
   hooks: SimServerHooks;
 }
@@ -39,6 +40,8 @@ export interface SimServerHooks {
   died(server: SimServer, why: string, error: unknown): void;
   /** A guarantee broken. */
   violated(server: SimServer, message: string): void;
+  /** The server stopped itself (halted, or died of an fsync failure). */
+  stopped(server: SimServer): void;
   /** A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`. */
   replaced(server: SimServer, previousZxid: Zxid, zxid: Zxid): void;
   log(server: SimServer, line: string): void;
@@ -98,8 +101,11 @@ export class SimServer {
       clockRate: this.options.clockRate,
       clockOffsetMs: 1_700_000_000_000 + this.id * 37,
       syncLatencyMaxMs: this.options.syncLatencyMaxMs,
+      syncFailureProbability: this.options.syncFailureProbability,
       onHalt: (exitCode) => this.crashFromWithin(`halted with exit code ${exitCode}`),
-      onUncaught: (error) => this.options.hooks.died(this, 'threw', error),
+      // An exception out of a callback ends a real process: an injected EIO is such a stop (the
+      // epoch files are written synchronously); anything else is a bug.
+      onUncaught: (error) => (isInjectedEio(error) ? this.crashFromWithin('died of an fsync failure') : this.options.hooks.died(this, 'threw', error)),
     });
     this.world = world;
     this.node = null;
@@ -170,6 +176,7 @@ export class SimServer {
   private crashFromWithin(why: string): void {
     this.options.hooks.log(this, `server ${this.id} ${why}`);
     this.crash(this.options.prng);
+    this.options.hooks.stopped(this);
   }
 
   private linkObserver(): LinkObserver {
@@ -214,6 +221,10 @@ export class SimServer {
 }
 
 const TRACE_MESSAGES = process.env.SIM_TRACE_MESSAGES === '1';
+
+function isInjectedEio(error: unknown): boolean {
+  return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EIO';
+}
 
 function describeMessage(message: PeerMessage): string {
   switch (message.type) {

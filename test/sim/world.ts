@@ -24,6 +24,8 @@ export interface SimWorldOptions {
   clockOffsetMs: number;
   /** Greatest fsync latency, in simulated ms. */
   syncLatencyMaxMs: number;
+  /** Chance that one fsync fails with EIO (asked at each sync, so it can change during a run). */
+  syncFailureProbability(): number;
   /** Called when the server halts itself (a failed fsync, a broken invariant). */
   onHalt(exitCode: number): void;
   /** Called when a callback of this server throws: a real process would die of it. */
@@ -43,6 +45,7 @@ export class SimWorld implements World {
     this.fs = options.disk.view({
       after: (delayMs, run) => this.schedule(delayMs, run),
       syncLatencyMs: () => this.prng.int(0, options.syncLatencyMaxMs),
+      syncFails: () => this.prng.chance(options.syncFailureProbability()),
     });
   }
 
