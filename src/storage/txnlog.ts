@@ -260,7 +260,9 @@ export class LogFileScanner {
     if (this.header === null && !(await this.readHeader())) return this.stop(null);
     const frame = await this.cursor.read(FRAME_BYTES);
     if (frame.length === 0) return this.stop(null);
-    if (frame.length < FRAME_BYTES) return this.stop(`torn frame at offset ${this.validEndOffset}`);
+    // Zeros too few for a whole frame are the end of a preallocated file whose records ended just
+    // short of its size (written so by earlier versions): an end, not damage.
+    if (frame.length < FRAME_BYTES) return this.stop(frame.every((byte) => byte === 0) ? null : `torn frame at offset ${this.validEndOffset}`);
     const length = frame.readUInt32BE(0);
     const checksum = frame.readUInt32BE(4);
     if (length === 0) return this.stop(checksum === 0 ? null : `nonzero CRC after the end marker at offset ${this.validEndOffset}`);
@@ -604,10 +606,14 @@ export class TxnLog {
     this.stats.largestBatchRecords = Math.max(this.stats.largestBatchRecords, batch.recordCount);
   }
 
-  /** Appends the zeros that grow the file past `recordsEnd` in whole blocks; returns the new size. */
+  /**
+   * Appends the zeros that grow the file past `recordsEnd` in whole blocks; returns the new size.
+   * At least a frame of zeros always follows the records, so that a reader finds the end marker
+   * (a zero length) rather than a tail too short to be a frame.
+   */
   private growthZeros(allocatedBytes: number, recordsEnd: number, buffers: Uint8Array[]): number {
-    if (recordsEnd <= allocatedBytes) return allocatedBytes;
-    const grownBytes = Math.ceil(recordsEnd / this.preallocateBytes) * this.preallocateBytes;
+    if (recordsEnd + FRAME_BYTES <= allocatedBytes) return allocatedBytes;
+    const grownBytes = Math.ceil((recordsEnd + FRAME_BYTES) / this.preallocateBytes) * this.preallocateBytes;
     for (let offset = recordsEnd; offset < grownBytes; offset += ZERO_BLOCK.length) {
       buffers.push(ZERO_BLOCK.subarray(0, Math.min(ZERO_BLOCK.length, grownBytes - offset)));
     }

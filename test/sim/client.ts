@@ -20,6 +20,10 @@ export interface ClientHost {
   /** Takes the next operation's id, or null once the run has started all its operations. */
   nextOperation(): number | null;
   record(operation: Operation, acknowledgedZxid: Zxid | null): void;
+  /** An acknowledged create of an ephemeral node, owned by `sessionId`. */
+  recordEphemeral(sessionId: number, path: string): void;
+  /** An acknowledged sequential create: the name it got, and when it was asked and answered. */
+  recordSequential(path: string, invokeMs: number, returnMs: number): void;
   log(line: string): void;
   keys: number;
   sessionTimeoutMs: number;
@@ -60,6 +64,8 @@ class Connection {
 interface InFlight {
   operation: Operation;
   connection: Connection;
+  /** An ephemeral or sequential create, kept out of the key history. */
+  special?: boolean;
 }
 
 export class SimClient {
@@ -251,6 +257,10 @@ export class SimClient {
       return;
     }
     const prng = this.prng;
+    if (prng.chance(0.15)) {
+      this.createSpecial(connection, id, prng.chance(0.5) ? 'ephemeral' : 'sequential');
+      return;
+    }
     const path = `/k${prng.int(0, this.host.keys - 1)}`;
     const kind = prng.pick(['create', 'set', 'set', 'set', 'read', 'read', 'delete'] as const);
     const value = `c${this.id}-${id}`;
@@ -279,6 +289,32 @@ export class SimClient {
     });
   }
 
+  /** An ephemeral node of this session, or a sequential one: checked apart from the key history. */
+  private createSpecial(connection: Connection, id: number, kind: 'ephemeral' | 'sequential'): void {
+    const handle = connection.handle!;
+    const session = handle.sessionId;
+    const invokeMs = this.host.scheduler.now;
+    const path = kind === 'ephemeral' ? `/e-${this.id}-${id}` : '/q-';
+    const mode = kind === 'ephemeral' ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT_SEQUENTIAL;
+    const operation: Operation = { id, client: this.id, path, op: { kind: 'read' }, invokeMs, returnMs: null, result: null };
+    this.inFlight = { operation, connection, special: true };
+    this.host.scheduler.after(3000, () => {
+      if (this.inFlight?.operation === operation) this.finish(null, null);
+    });
+    const answer = (outcome: AnswerOutcome) =>
+      connection.deliver(() => {
+        if (this.inFlight?.operation !== operation) return;
+        if (outcome.ok && outcome.value.response.op === 'create') {
+          if (kind === 'ephemeral') this.host.recordEphemeral(session, outcome.value.response.path);
+          else this.host.recordSequential(outcome.value.response.path, invokeMs, this.host.scheduler.now);
+        }
+        this.finish(null, null);
+      });
+    connection.server.enter(() =>
+      handle.submit({ op: 'create', path, data: null, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], mode }, answer).catch(() => undefined),
+    );
+  }
+
   private answered(operation: Operation, outcome: AnswerOutcome): void {
     if (this.inFlight?.operation !== operation) return;
     if (outcome.ok) {
@@ -299,7 +335,7 @@ export class SimClient {
       inFlight.operation.returnMs = this.host.scheduler.now;
       inFlight.operation.result = result;
     }
-    this.host.record(inFlight.operation, acknowledgedZxid);
+    if (inFlight.special !== true) this.host.record(inFlight.operation, acknowledgedZxid);
     this.host.scheduler.after(this.prng.int(0, 30), () => this.step());
   }
 }

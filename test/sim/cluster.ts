@@ -119,6 +119,9 @@ class Simulation {
   private readonly sessionTimeoutMs: number;
   /** Sessions some server has closed, so each is checked once. */
   private readonly closedSessions = new Set<number>();
+  /** Acknowledged ephemeral creates, and acknowledged sequential creates. */
+  private readonly ephemerals: { sessionId: number; path: string }[] = [];
+  private readonly sequentials: { path: string; invokeMs: number; returnMs: number }[] = [];
   /** Epochs of the txns applied anywhere. */
   private readonly epochsSeen = new Set<number>();
   /** The first thing a server did that a real process would not survive. */
@@ -185,6 +188,8 @@ class Simulation {
       servers: () => [...this.servers.values()],
       nextOperation: () => (this.nextOperationId < this.options.operations ? this.nextOperationId++ : null),
       record: (operation: Operation, zxid: Zxid | null) => this.record(operation, zxid),
+      recordEphemeral: (sessionId: number, path: string) => this.ephemerals.push({ sessionId, path }),
+      recordSequential: (path: string, invokeMs: number, returnMs: number) => this.sequentials.push({ path, invokeMs, returnMs }),
       log: (line: string) => this.log(line),
       violation: (message: string) => (this.death ??= message),
       keys: options.keys,
@@ -319,7 +324,11 @@ class Simulation {
     if (zxid % 2 ** 32 > counterLimit) this.death ??= `server ${server.id} applied ${hex(zxid)}, past the zxid counter limit ${counterLimit}`;
     this.epochsSeen.add(Math.floor(zxid / 2 ** 32));
     const txn = record.txn;
-    if (txn.type === 'closeSession') this.onSessionClosed(record.header.sessionId);
+    if (txn.type === 'closeSession') {
+      this.onSessionClosed(record.header.sessionId);
+      const left = state.tree.ephemeralsOf(record.header.sessionId);
+      if (left.size > 0) this.death ??= `server ${server.id} closed session 0x${record.header.sessionId.toString(16)} but kept its ephemerals ${[...left].join(', ')}`;
+    }
     if ((txn.type === 'create' || txn.type === 'setData') && txn.data !== null) this.appliedValues.add(new TextDecoder().decode(txn.data));
     const fingerprint = `${record.header.sessionId}:${record.header.cxid}:${record.txn.type}:${state.tree.digest()}`;
     const known = this.committed.get(zxid);
@@ -405,8 +414,40 @@ class Simulation {
       check(this.committed.has(zxid), `acknowledged write ${operation.id} at ${hex(zxid)} was never committed`);
       for (const server of servers) check(server.node!.lastZxid() >= zxid, `server ${server.id} lacks acknowledged ${hex(zxid)}`);
     }
+    this.checkEphemerals();
+    this.checkSequentials();
     const outcome = checkLinearizable(this.operations.filter((operation) => this.mayHaveHappened(operation)));
     check(outcome.ok, `history not linearizable for ${outcome.failedPath}:\n${this.describeHistory(outcome.failedPath!)}`);
+  }
+
+  /** An ephemeral exists exactly while its session lives. */
+  private checkEphemerals(): void {
+    for (const server of this.servers.values()) {
+      const state = server.node!.state;
+      for (const owner of state.tree.sessionsWithEphemerals()) {
+        check(state.sessions.has(owner), `server ${server.id} keeps ephemerals ${[...state.tree.ephemeralsOf(owner)].join(', ')} of session 0x${owner.toString(16)}, which is gone`);
+      }
+      for (const { sessionId, path } of this.ephemerals) {
+        if (state.sessions.has(sessionId)) check(state.tree.get(path) !== undefined, `server ${server.id} lost ephemeral ${path} of live session 0x${sessionId.toString(16)}`);
+      }
+    }
+  }
+
+  /** Sequential names are unique, and one created after another was answered sorts after it. */
+  private checkSequentials(): void {
+    const seen = new Map<string, number>();
+    for (const [index, created] of this.sequentials.entries()) {
+      const earlier = seen.get(created.path);
+      check(earlier === undefined, `two sequential creates both got ${created.path}`);
+      seen.set(created.path, index);
+    }
+    const byAnswer = [...this.sequentials].sort((a, b) => a.returnMs - b.returnMs);
+    for (const later of this.sequentials) {
+      for (const earlier of byAnswer) {
+        if (earlier.returnMs >= later.invokeMs) break;
+        check(earlier.path < later.path, `sequential ${later.path}, asked for at ${later.invokeMs} ms, sorts before ${earlier.path}, answered at ${earlier.returnMs} ms`);
+      }
+    }
   }
 
   private describeHistory(path: string): string {

@@ -16,6 +16,12 @@ export const REGRESSIONS: readonly Regression[] = [
       'a follower that lost its leader failed a pending sync before ending its session channels, so the read a client had pipelined behind the sync ran on its stale tree and answered NoNode for a node that existed (a stale, non-linearizable read)',
   },
   {
+    seed: 37,
+    found:
+      'a log file whose records ended less than a frame before its preallocated size read as a "torn frame": recovery took it for damage and deleted every newer log file, losing acknowledged txns (a crash after a rollover)',
+  },
+  { seed: 39, found: 'the simulator took a server that could not start because an fsync failed (it exits, as a real one does) for a bug' },
+  {
     seed: 10_005,
     operations: 400,
     voters: 5,

@@ -158,7 +158,10 @@ export class SimServer {
         this.booting = false;
       })
       .catch((error: unknown) => {
-        if (incarnation.alive) this.options.hooks.died(this, 'failed to start', error);
+        if (!incarnation.alive) return;
+        // A real server that cannot recover its disk exits; only an injected fsync failure may do that.
+        if (isInjectedEio(error)) this.crashFromWithin('could not start: an fsync failed');
+        else this.options.hooks.died(this, 'failed to start', error);
       });
   }
 

@@ -147,6 +147,15 @@ describe('TxnLog', () => {
     expect(tail.every((byte) => byte === 0)).toBe(true);
   });
 
+  it('always leaves at least a frame of zeros after the records, growing the file when they end just short of its size', async () => {
+    const log = await openLog();
+    // header 24 + frame 8 + zxid 8 + payload = 4090: six bytes short of the block, less than a frame.
+    await log.append(1, new Uint8Array(PREALLOCATE_BYTES - 6 - 24 - 8 - 8));
+    const [file] = await listLogFiles(nodeFileSystem, dir);
+    expect((await stat(file!.path)).size).toBe(2 * PREALLOCATE_BYTES);
+    await log.close();
+  });
+
   it('rolls over to a new file named after its first zxid, keeping same-turn order', async () => {
     const log = await openLog();
     await appendRange(log, 1, 5);
@@ -255,6 +264,22 @@ describe('recovery', () => {
     const records = await collect((await recover(nodeFileSystem, dir)).records);
     expect(records.map((record) => record.zxid)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(records[4]!.payload).toEqual(payloadFor(5, 'redo'));
+  });
+
+  it('takes zeros too short for a frame at the end of a file as its end, keeping the newer files (found by the simulation, seed 37)', async () => {
+    // Earlier versions could end the records less than a frame before the preallocated size: the
+    // scanner then saw a "torn frame", and recovery deleted every newer log file with its records.
+    const log = await openLog();
+    await appendRange(log, 1, 3);
+    log.rollover();
+    await appendRange(log, 4, 5);
+    await log.close();
+    const [first] = await listLogFiles(nodeFileSystem, dir);
+    const ends = await recordEnds(first!.path, 1);
+    await truncate(first!.path, ends.get(3)! + 2);
+    const recovered = await recover(nodeFileSystem, dir);
+    expect(await recoveredZxids(recovered)).toEqual([1, 2, 3, 4, 5]);
+    expect(recovered.repairs).toEqual([]);
   });
 
   it('treats a garbage length in the preallocated tail as damage and keeps the good records', async () => {
