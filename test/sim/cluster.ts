@@ -7,7 +7,7 @@ import { setImmediate as afterMicrotasks } from 'node:timers/promises';
 import { setMutantForTesting, type MutantName } from '../../src/core/mutants.js';
 import type { ReplicatedState } from '../../src/core/state.js';
 import type { TxnRecord, Zxid } from '../../src/core/types.js';
-import type { ServerId } from '../../src/zab/types.js';
+import type { PeerMessage, ServerId } from '../../src/zab/types.js';
 import { checkLinearizable, type Operation } from './checker.js';
 import { SimClient } from './client.js';
 import { SimNetwork, type NetworkFaults } from './network.js';
@@ -172,6 +172,7 @@ class Simulation {
           died: (victim, why, error) => this.onDied(victim, why, error),
           violated: (_server, message) => (this.death ??= message),
           replaced: (victim, previous, zxid) => this.onReplaced(victim, previous, zxid),
+          sent: (sender, message) => this.onSent(sender, message),
           stopped: (victim) => {
             this.log(`server ${victim.id} stopped itself`);
             this.scheduler.after(this.faultPrng.int(100, 3000), () => {
@@ -250,19 +251,17 @@ class Simulation {
     this.lastFaultMs = this.scheduler.now;
     const prng = this.faultPrng;
     const ids = [...this.servers.keys()];
-    const choice = prng.int(0, 9);
+    const choice = prng.int(0, 11);
     const target = prng.pick(ids);
     const server = this.servers.get(target)!;
     if (choice <= 2) {
-      const down = [...this.servers.values()].filter((candidate) => !candidate.up).length;
-      if (!server.up || down >= Math.floor(this.options.voters / 2) + 1) return;
-      this.log(`crash ${target}`);
-      this.crash(server);
-      this.scheduler.after(prng.int(100, 3000), () => {
-        if (server.up) return; // healing restarted it already
-        this.log(`restart ${target}`);
-        server.start();
-      });
+      this.crashAndRestart(server, 'crash');
+    } else if (choice >= 10) {
+      // A crash at the worst moment: right after the server sends this (a leader's proposal,
+      // before its fsync completes; a follower's ack; a leader's sync of a learner).
+      const moment = prng.pick(['proposal', 'ack', 'syncStart', 'newLeader'] as const);
+      this.log(`crash ${target} right after its next ${moment}`);
+      this.armedCrash = { server, moment };
     } else if (choice <= 4) {
       // A partition: one side against the rest, symmetric or one-way.
       const side = new Set(ids.filter(() => prng.chance(0.4)));
@@ -288,6 +287,29 @@ class Simulation {
       this.log(`reset connection ${target}-${other}`);
       this.network.reset(target, other, prng.chance(0.5));
     }
+  }
+
+  /** A targeted crash waiting for its moment (see injectFault). */
+  private armedCrash: { server: SimServer; moment: PeerMessage['type'] } | null = null;
+
+  private onSent(server: SimServer, message: PeerMessage): void {
+    const armed = this.armedCrash;
+    if (armed === null || armed.server !== server || armed.moment !== message.type || this.calm) return;
+    this.armedCrash = null;
+    // After the event that sent it, before anything else happens (its fsync takes at least 0 ms).
+    this.scheduler.after(0, () => this.crashAndRestart(server, `crash right after ${message.type}:`));
+  }
+
+  private crashAndRestart(server: SimServer, why: string): void {
+    const down = [...this.servers.values()].filter((candidate) => !candidate.up).length;
+    if (!server.up || down >= Math.floor(this.options.voters / 2) + 1) return;
+    this.log(`${why} ${server.id}`);
+    this.crash(server);
+    this.scheduler.after(this.faultPrng.int(100, 3000), () => {
+      if (server.up) return; // healing restarted it already
+      this.log(`restart ${server.id}`);
+      server.start();
+    });
   }
 
   private crash(server: SimServer): void {

@@ -42,6 +42,8 @@ export interface SimServerHooks {
   violated(server: SimServer, message: string): void;
   /** The server stopped itself (halted, or died of an fsync failure). */
   stopped(server: SimServer): void;
+  /** The server sent a quorum message. */
+  sent(server: SimServer, message: PeerMessage): void;
   /** A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`. */
   replaced(server: SimServer, previousZxid: Zxid, zxid: Zxid): void;
   log(server: SimServer, line: string): void;
@@ -187,6 +189,7 @@ export class SimServer {
       sent: (to, message) => {
         if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `→${to} ${describeMessage(message)}`);
         if (message.type === 'ack') this.durableClaim = Math.max(this.durableClaim, message.zxid);
+        if (message.type !== 'notification') this.options.hooks.sent(this, message);
       },
       received: (from, message) => {
         if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
