@@ -4,7 +4,6 @@
 import { describe, expect, it } from 'vitest';
 import { checkLinearizable, type Operation } from './checker.js';
 import { runSimulation, type SimulationOptions, type SimulationResult } from './cluster.js';
-import { describeOutcome, huntMutant, ALL_MUTANTS } from './mutants.js';
 import { REGRESSIONS } from './regressions.js';
 import { reproduceCommand, TEST_SWEEPS } from './sweeps.js';
 
@@ -88,15 +87,4 @@ describe('the checks can fail', () => {
     expect(checkLinearizable(lostAck).ok).toBe(false);
   });
 
-});
-
-// `npm run sim -- --mutants` prints the same lines.
-describe('every mutant is caught by a seed of the sweep above', () => {
-  for (const mutant of ALL_MUTANTS) {
-    it(mutant, async () => {
-      const outcome = await huntMutant(mutant);
-      console.log(describeOutcome(outcome));
-      expect(outcome.caught, describeOutcome(outcome)).not.toBeNull();
-    }, 600_000);
-  }
 });
