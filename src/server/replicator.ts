@@ -1,6 +1,7 @@
 // How a node's proposals become committed txns. A standalone server makes each record durable in
 // its own log and commits it (LocalReplicator); an ensemble member hands it to ZAB
-// (ZabReplicator). The request pipeline in node.ts sees only this interface.
+// (ZabReplicator). The node and its parts (the write pipeline, the session table) see only this
+// interface.
 
 import { encodeTxnRecord } from '../core/codec.js';
 import { assert } from '../core/errors.js';
