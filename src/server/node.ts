@@ -44,6 +44,8 @@ export interface NodeSettings {
 
 /** Told of every txn a node applies, right after it is applied (before watches fire). */
 export interface NodeObserver {
+  /** A leader (or a standalone server) made this txn and proposes it: every txn is born here. */
+  proposed(record: TxnRecord): void;
   applied(record: TxnRecord, previousZxid: Zxid, state: ReplicatedState): void;
   /** A leader's snapshot, or a rebuild after a truncation, replaced the state applied up to `previousZxid`. */
   replaced(previousZxid: Zxid, state: ReplicatedState): void;

@@ -284,6 +284,7 @@ export class WritePipeline {
     onApplied?: (result: Settle<Response | undefined>) => void,
   ): Promise<Response | undefined> {
     const record: TxnRecord = { header: { sessionId, cxid, zxid, time: this.world.nowMs() }, txn };
+    this.observer?.proposed(record);
     if (mutant('watchBeforeApply') && txn.type === 'setData') this.delivery.fire({ path: txn.path, type: EventType.NodeDataChanged }, zxid);
     return new Promise((resolve, reject) => {
       this.inFlight.set(zxid, (result) => {

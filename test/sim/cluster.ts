@@ -109,8 +109,12 @@ class Simulation {
   private readonly committed = new Map<Zxid, { fingerprint: string; previous: Zxid }>();
   private readonly leaderOfEpoch = new Map<number, ServerId>();
   private readonly acknowledged: { zxid: Zxid; operation: Operation }[] = [];
-  /** The data of every create and setData applied anywhere: a write whose value is not here never happened. */
-  private readonly appliedValues = new Set<string>();
+  /**
+   * The data of every create and setData any leader proposed: a write whose value is not here
+   * never happened. (Not only those applied through a commit: a restarted server replays its
+   * logged tail, which a new leader may then commit without applying it there again.)
+   */
+  private readonly proposedValues = new Set<string>();
   private nextOperationId = 0;
   private events = 0;
   private calm = false;
@@ -168,6 +172,7 @@ class Simulation {
         syncFailureProbability: () => (this.options.faults && !this.calm ? SYNC_FAILURE_PROBABILITY : 0),
         ...(options.zxidCounterLimit === undefined ? {} : { zxidCounterLimit: options.zxidCounterLimit }),
         hooks: {
+          proposed: (_proposer, record) => this.onProposed(record),
           applied: (applier, record, previous, state) => this.onApplied(applier, record, previous, state),
           died: (victim, why, error) => this.onDied(victim, why, error),
           violated: (_server, message) => (this.death ??= message),
@@ -351,7 +356,6 @@ class Simulation {
       const left = state.tree.ephemeralsOf(record.header.sessionId);
       if (left.size > 0) this.death ??= `server ${server.id} closed session 0x${record.header.sessionId.toString(16)} but kept its ephemerals ${[...left].join(', ')}`;
     }
-    if ((txn.type === 'create' || txn.type === 'setData') && txn.data !== null) this.appliedValues.add(new TextDecoder().decode(txn.data));
     const fingerprint = `${record.header.sessionId}:${record.header.cxid}:${record.txn.type}:${state.tree.digest()}`;
     const known = this.committed.get(zxid);
     if (known === undefined) {
@@ -392,6 +396,11 @@ class Simulation {
         return;
       }
     }
+  }
+
+  private onProposed(record: TxnRecord): void {
+    const txn = record.txn;
+    if ((txn.type === 'create' || txn.type === 'setData') && txn.data !== null) this.proposedValues.add(new TextDecoder().decode(txn.data));
   }
 
   private onDied(server: SimServer, why: string, error: unknown): void {
@@ -486,13 +495,13 @@ class Simulation {
   /**
    * Operations whose outcome the client never learned may or may not have taken effect, and each
    * one multiplies the checker's search. The simulation knows more than a client: a read without
-   * an answer changed nothing, and a create or setData whose unique value no server ever applied
-   * never happened (at quiescence every server holds the whole committed history).
+   * an answer changed nothing, and a create or setData whose unique value no leader ever proposed
+   * never happened.
    */
   private mayHaveHappened(operation: Operation): boolean {
     if (operation.returnMs !== null) return true;
     if (operation.op.kind === 'read') return false;
-    if (operation.op.kind === 'create' || operation.op.kind === 'set') return this.appliedValues.has(operation.op.value);
+    if (operation.op.kind === 'create' || operation.op.kind === 'set') return this.proposedValues.has(operation.op.value);
     return true;
   }
 

@@ -35,6 +35,7 @@ export interface SimServerOptions {
 }
 
 export interface SimServerHooks {
+  proposed(server: SimServer, record: TxnRecord): void;
   applied(server: SimServer, record: TxnRecord, previousZxid: Zxid, state: ReplicatedState): void;
   /** A server threw or halted in a way a real process would not survive. */
   died(server: SimServer, why: string, error: unknown): void;
@@ -144,6 +145,7 @@ export class SimServer {
       },
       preallocateBytes: 4096,
       observer: {
+        proposed: (record) => this.options.hooks.proposed(this, record),
         applied: (record, previousZxid, state) => this.options.hooks.applied(this, record, previousZxid, state),
         replaced: (previousZxid, state) => this.options.hooks.replaced(this, previousZxid, state.lastZxid),
       },
