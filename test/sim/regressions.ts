@@ -29,6 +29,12 @@ export const REGRESSIONS: readonly Regression[] = [
     found:
       'the network model let a leader open a quorum connection (only a FOLLOWERINFO opens one, in the real transport): a paused leader\'s stale proposals reached a follower on its next connection before the sync, leaving a gap in its log that a commit then applied across',
   },
+  // Found by a sweep of 6,000 seeds from 2,000,000 at 3caac73:
+  {
+    seed: 2_000_044,
+    found:
+      'a follower took the epoch of NEWLEADER before the history synced with it was durable; its fsync failed, it restarted with the new currentEpoch and a log without that history, won the next election on that epoch and TRUNCated a committed txn away from the others',
+  },
   // Found by a sweep of 20,000 seeds from 1,000,000 at 70e07c7 (the runs differ now):
   {
     seed: 1_002_720,

@@ -181,6 +181,8 @@ export class SimServer {
   }
 
   private crashFromWithin(why: string): void {
+    // Every failed batch of the log halts again; the process is gone after the first.
+    if (!this.up) return;
     this.options.hooks.log(this, `server ${this.id} ${why}`);
     this.crash(this.options.prng);
     this.options.hooks.stopped(this);

@@ -1,0 +1,62 @@
+// A follower takes the epoch of a NEWLEADER only once the history synced with it is durable
+// (ZAB's phase 2): found by the simulation, where a follower whose fsync failed right after
+// NEWLEADER restarted with the new currentEpoch and a log without that history, won the next
+// election on its epoch, and TRUNCated away a committed txn (seed 2,000,044).
+
+import { describe, expect, it } from 'vitest';
+import { makeZxid, type Zxid } from '../../src/core/types.js';
+import { ZabPeer } from '../../src/zab/peer.js';
+import type { Entry, HardState, PeerMessage, Ready } from '../../src/zab/types.js';
+
+const OLD_EPOCH = 2;
+const NEW_EPOCH = 3;
+
+function entry(counter: number): Entry {
+  return { zxid: makeZxid(OLD_EPOCH, counter), payload: new Uint8Array([counter]) };
+}
+
+/** Server 2 of three, at counter 1 of the old epoch, elected into following server 1. */
+function followerOfOne(): ZabPeer {
+  const peer = new ZabPeer(
+    { self: 2, membership: { voters: [1, 2, 3], observers: [] }, initLimit: 20, syncLimit: 10, historyLimit: 100 },
+    { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, lastZxid: makeZxid(OLD_EPOCH, 1), history: [entry(1)], historyBase: 0 },
+  );
+  peer.takeReady();
+  const vote = { leader: 1, zxid: makeZxid(OLD_EPOCH, 3), epoch: OLD_EPOCH };
+  peer.receive(1, { type: 'notification', vote, round: 1, state: 'leading' });
+  peer.receive(3, { type: 'notification', vote, round: 1, state: 'following' });
+  for (let tick = 0; tick < 3 && peer.role !== 'following'; tick++) peer.tick();
+  expect(peer.role).toBe('following');
+  peer.takeReady();
+  return peer;
+}
+
+function step(peer: ZabPeer, message: PeerMessage): Ready {
+  peer.receive(1, message);
+  return peer.takeReady();
+}
+
+describe('NEWLEADER', () => {
+  it('makes the new epoch current only together with the acknowledgement, once the synced history is durable', () => {
+    const peer = followerOfOne();
+    const epochs: (HardState | null)[] = [];
+    epochs.push(step(peer, { type: 'leaderInfo', epoch: NEW_EPOCH }).hardState);
+    expect(epochs.at(-1)).toEqual({ acceptedEpoch: NEW_EPOCH, currentEpoch: OLD_EPOCH });
+    step(peer, { type: 'syncStart', mode: 'diff', zxid: makeZxid(OLD_EPOCH, 1) });
+    const logged = step(peer, { type: 'proposal', entries: [entry(2), entry(3)] });
+    expect(logged.entries.map((logEntry) => logEntry.zxid)).toEqual([makeZxid(OLD_EPOCH, 2), makeZxid(OLD_EPOCH, 3)]);
+    const newLeaderZxid: Zxid = makeZxid(OLD_EPOCH, 3);
+    const beforeDurable = step(peer, { type: 'newLeader', epoch: NEW_EPOCH, zxid: newLeaderZxid });
+    // The history is not durable yet: no new currentEpoch, no acknowledgement.
+    expect(beforeDurable.hardState).toBeNull();
+    expect(beforeDurable.messages.filter((outbound) => outbound.message.type === 'ack')).toEqual([]);
+    expect(peer.hardState.currentEpoch).toBe(OLD_EPOCH);
+    peer.persisted(makeZxid(OLD_EPOCH, 2));
+    expect(peer.takeReady().hardState).toBeNull();
+    peer.persisted(newLeaderZxid);
+    const durable = peer.takeReady();
+    // In one Ready, which the driver carries out in order: the epoch files first, then the ack.
+    expect(durable.hardState).toEqual({ acceptedEpoch: NEW_EPOCH, currentEpoch: NEW_EPOCH });
+    expect(durable.messages).toContainEqual({ to: 1, message: { type: 'ack', zxid: newLeaderZxid } });
+  });
+});
