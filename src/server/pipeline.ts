@@ -196,6 +196,13 @@ export class WritePipeline {
 
   /** Makes the txn of a write (this server's own or a learner's) against the pending changes; throws a refusal. */
   prepareWrite(request: WriteRequest, origin: Pick<Origin, 'sessionId' | 'identities'>, zxid: Zxid): Txn {
+    // As ZooKeeper's prep checks the session: a write of a session that is gone or closing would
+    // be applied after its closeSession, leaving an ephemeral with no session (found by the
+    // simulation, seed 3,001,007: a session resumed on a server that had not yet applied its expiry).
+    const { sessionId } = origin;
+    if (sessionId !== 0 && (!this.current.state.sessions.has(sessionId) || this.current.prep.isClosing(sessionId))) {
+      throw keeperError('SessionExpired', undefined, `session 0x${sessionId.toString(16)} has expired or is closing`);
+    }
     return this.current.prep.prepare(request, {
       sessionId: origin.sessionId,
       identities: origin.identities,

@@ -35,6 +35,12 @@ export const REGRESSIONS: readonly Regression[] = [
     found:
       'a follower took the epoch of NEWLEADER before the history synced with it was durable; its fsync failed, it restarted with the new currentEpoch and a log without that history, won the next election on that epoch and TRUNCated a committed txn away from the others',
   },
+  {
+    seed: 3_001_007,
+    found:
+      'the leader prepared writes of a session that was gone or closing: a client resumed its expired session on a server that had not applied the expiry yet and created an ephemeral, applied after the closeSession, with no session',
+  },
+  { seed: 3_000_979, found: 'same as seed 2,000,044 (a committed txn TRUNCated away after a NEWLEADER epoch taken too early)' },
   // Found by a sweep of 20,000 seeds from 1,000,000 at 70e07c7 (the runs differ now):
   {
     seed: 1_002_720,
