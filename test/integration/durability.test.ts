@@ -382,7 +382,7 @@ describe('durability across SIGKILL', () => {
     expect(totalAcked).toBeGreaterThanOrEqual(3 * MIN_ACKED_PER_CYCLE);
     expect(totalSettled).toBeGreaterThan(0);
     await server.stop('SIGTERM');
-  }, 50_000);
+  }, 120_000);
 
   it('repairs a damaged log tail and keeps the acknowledged writes before the damage', async () => {
     const dataDir = await makeDataDir('cairn-durability-tail-');
@@ -425,5 +425,5 @@ describe('durability across SIGKILL', () => {
       expect(Number.parseInt(String(recovered?.zxid), 16)).toBeLessThan(last.zxid);
     }
     await server.stop('SIGTERM');
-  }, 50_000);
+  }, 120_000);
 });
