@@ -41,6 +41,11 @@ export const REGRESSIONS: readonly Regression[] = [
       'the leader prepared writes of a session that was gone or closing: a client resumed its expired session on a server that had not applied the expiry yet and created an ephemeral, applied after the closeSession, with no session',
   },
   { seed: 3_000_979, found: 'same as seed 2,000,044 (a committed txn TRUNCated away after a NEWLEADER epoch taken too early)' },
+  {
+    seed: 4_000_278,
+    found:
+      'a learner not yet synced (before syncStart) logged a proposal a leader sent it on its new connection through the handle of its previous one, leaving a gap in its log and a state that differed from the others after a restart',
+  },
   // Found by a sweep of 20,000 seeds from 1,000,000 at 70e07c7 (the runs differ now):
   {
     seed: 1_002_720,
