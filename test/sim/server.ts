@@ -7,6 +7,7 @@ import { pino, type Logger } from 'pino';
 import type { TxnRecord, Zxid } from '../../src/core/types.js';
 import type { ReplicatedState } from '../../src/core/state.js';
 import { assembleNode } from '../../src/server/assemble.js';
+import { decodeForwarded } from '../../src/server/forwarding.js';
 import type { CairnNode, NodeSettings } from '../../src/server/node.js';
 import type { Membership, PeerMessage, ServerId } from '../../src/zab/types.js';
 import { SimDisk } from './disk.js';
@@ -66,6 +67,8 @@ export class SimServer {
    * it was told to make: a restart must recover at least this much.
    */
   durableClaim: Zxid = 0;
+  /** The highest epoch this server acknowledged accepting (ACKEPOCH), across restarts. */
+  acceptedEpochMax = 0;
 
   constructor(private readonly options: SimServerOptions) {
     this.id = options.id;
@@ -193,6 +196,16 @@ export class SimServer {
       sent: (to, message) => {
         if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `→${to} ${describeMessage(message)}`);
         if (message.type === 'ack') this.durableClaim = Math.max(this.durableClaim, message.zxid);
+        // ZAB keeps acceptedEpoch durable: a server never offers an epoch older than one it accepted.
+        if (message.type === 'ackEpoch') this.acceptedEpochMax = Math.max(this.acceptedEpochMax, message.epoch);
+        if (message.type === 'followerInfo' && message.acceptedEpoch < this.acceptedEpochMax) {
+          this.options.hooks.violated(this, `server ${this.id} forgot that it accepted epoch ${this.acceptedEpochMax}: it offers ${message.acceptedEpoch}`);
+        }
+        // Only the leader expires sessions, and simulated clients never close theirs: a learner
+        // asking to close one expired it on its own.
+        if (message.type === 'forward' && decodeForwarded(message.payload).kind === 'closeSession') {
+          this.options.hooks.violated(this, `server ${this.id}, a learner, asked the leader to close a session no client closed`);
+        }
         if (message.type !== 'notification') this.options.hooks.sent(this, message);
       },
       received: (from, message) => {
