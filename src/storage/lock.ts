@@ -336,7 +336,8 @@ async function removeLeftovers(directory: string, holder: LockHolder): Promise<v
   }
 }
 
-function processExists(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+export function processExists(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -9,6 +9,7 @@ import { DriverError, errorCode, type Driver } from '../../bench/gen/driver.js';
 import { startEtcd } from '../../bench/systems/etcd.js';
 import type { Topology } from '../../bench/systems/topology.js';
 import { describeWith } from '../support/requirements.js';
+import { processExists } from '../../src/storage/lock.js';
 
 const START_TIMEOUT_MS = 45_000;
 const HOOK_TIMEOUT_MS = 90_000;
@@ -31,14 +32,6 @@ interface RangeAnswer {
   count?: string;
 }
 
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | null>, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
