@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { delay, mib, processStats, round, summarize, type LatencySummary } from './lib.js';
+import { mib, processStats, round, summarize, type LatencySummary } from './lib.js';
 import { decodeSamples, type FromWorker, type Protocol, type WorkerResult, type WorkerSpec, type Workload } from './gen/protocol.js';
 import type { ServerHandle, Topology } from './systems/topology.js';
 
@@ -209,13 +209,20 @@ export interface GeneratorRun {
   peakRss: number[];
 }
 
+export interface GeneratorTiming {
+  warmupMs: number;
+  durationMs: number;
+  /**
+   * Completions per lane (request in flight) of requests sent inside a generator's window that
+   * the window must hold before it closes (0: it closes at `durationMs`). A cell asks for one: a
+   * window with fewer has not seen the load it is meant to measure, and the servers' CPU over it
+   * could be none at all.
+   */
+  minOpsPerLane?: number;
+}
+
 /** Forks the generators of a spec family, runs them together, collects what they measured. */
-export async function runGenerators(
-  servers: ServerHandle[],
-  specs: WorkerSpec[],
-  timing: { warmupMs: number; durationMs: number },
-  onStart?: () => void,
-): Promise<GeneratorRun> {
+export async function runGenerators(servers: ServerHandle[], specs: WorkerSpec[], timing: GeneratorTiming, onStart?: () => void): Promise<GeneratorRun> {
   const workers = pool.take(specs.length);
   let healthy = false;
   try {
@@ -223,26 +230,25 @@ export async function runGenerators(
     await Promise.all(workers.map((worker) => expect(worker, 'ready', 60_000)));
     const pids = servers.map((server) => server.pid);
     for (const pid of pids) resetPeakRss(pid);
-    for (const worker of workers) worker.child.send({ type: 'start', warmupMs: timing.warmupMs, durationMs: timing.durationMs });
+    workers.forEach((worker, index) => {
+      const lanes = specs[index]!.lanesPerConnection.reduce((sum, count) => sum + count, 0);
+      worker.child.send({ type: 'start', warmupMs: timing.warmupMs, durationMs: timing.durationMs, minOps: (timing.minOpsPerLane ?? 0) * lanes, serverPids: pids });
+    });
     onStart?.();
-    const results = Promise.all(workers.map((worker) => expect(worker, 'result', timing.warmupMs + timing.durationMs + 120_000)));
-    // A load of a fixed size (maxOps) ends by itself, possibly before its time.
-    const ended = results.then(
-      () => undefined,
-      () => undefined,
-    );
-    await Promise.race([delay(timing.warmupMs), ended]);
-    const before = pids.map((pid) => processStats(pid)?.cpuSeconds ?? NaN);
-    await Promise.race([delay(timing.durationMs), ended]);
-    const after = pids.map((pid) => processStats(pid));
-    const collected = (await results).map((message) => message.result);
+    // Past its duration a window may wait up to a minute for its minimum (see gen/worker.ts).
+    const collected = (await Promise.all(workers.map((worker) => expect(worker, 'result', timing.warmupMs + timing.durationMs + 180_000)))).map((message) => message.result);
+    const peaks = pids.map((pid) => processStats(pid)?.peakRssBytes ?? NaN);
     healthy = true;
+    // Each generator read the servers' CPU over its own window, not this process over timers of
+    // its own, which drift from the generators' on a busy machine. The windows nearly coincide:
+    // the longest one stands for them all, as it does for the cell's ops/s.
+    const longest = collected.reduce((best, result) => (result.windowMs > best.windowMs ? result : best));
     return {
       results: collected,
       processes: specs.length,
       connections: specs.reduce((sum, spec) => sum + spec.connections.length, 0),
-      cpuSeconds: after.map((stats, index) => (stats === null ? NaN : stats.cpuSeconds - before[index]!)),
-      peakRss: after.map((stats) => stats?.peakRssBytes ?? NaN),
+      cpuSeconds: longest.serverCpuSeconds,
+      peakRss: peaks,
     };
   } finally {
     if (healthy) pool.give(workers);
@@ -275,7 +281,7 @@ export async function runCell(plan: CellPlan): Promise<CellResult> {
   const leader = await topology.leader();
   const endpoints = endpointsFor(topology.servers, leader, plan.protocol);
   const specs = specsFor(plan, endpoints);
-  const run = await runGenerators(topology.servers, specs, plan);
+  const run = await runGenerators(topology.servers, specs, { warmupMs: plan.warmupMs, durationMs: plan.durationMs, minOpsPerLane: 1 });
   const samples = new Float64Array(run.results.reduce((sum, result) => sum + result.samples.length, 0));
   let filled = 0;
   const errors: Record<string, number> = {};

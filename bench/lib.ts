@@ -2,7 +2,7 @@
 // its CPU time and memory from /proc, latency samples and their percentiles, and output.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -154,6 +154,53 @@ export function processStats(pid: number): ProcessStats | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * A process's CPU time at one moment, for measuring a window: nanoseconds on CPU per thread
+ * (/proc/<pid>/task/<tid>/schedstat) where the kernel keeps them, and the clock-tick total of
+ * /proc/<pid>/stat otherwise. Ticks are 10 ms: a short window on a busy machine can use less
+ * than one and read as zero CPU.
+ */
+export interface CpuSample {
+  threadNanos: Map<string, number> | null;
+  tickSeconds: number;
+}
+
+export function cpuSample(pid: number): CpuSample | null {
+  const stats = processStats(pid);
+  if (stats === null) return null;
+  let threadNanos: Map<string, number> | null = new Map();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        threadNanos.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      } catch {
+        // the thread ended between the listing and the read: its time is lost either way
+      }
+    }
+  } catch {
+    threadNanos = null;
+  }
+  // No thread's figure (no schedstat in this kernel): the ticks are all there is.
+  if (threadNanos?.size === 0) threadNanos = null;
+  return { threadNanos, tickSeconds: stats.cpuSeconds };
+}
+
+/**
+ * CPU seconds between two samples of one process. A thread that started in between counts whole
+ * (a reused thread id shows as a smaller figure); one that ended in between is lost, which a Node
+ * server, whose threads live as long as it does, does not do.
+ */
+export function cpuSecondsBetween(before: CpuSample | null, after: CpuSample | null): number {
+  if (before === null || after === null) return NaN;
+  if (before.threadNanos === null || after.threadNanos === null) return after.tickSeconds - before.tickSeconds;
+  let nanos = 0;
+  for (const [tid, value] of after.threadNanos) {
+    const earlier = before.threadNanos.get(tid) ?? 0;
+    nanos += value >= earlier ? value - earlier : value;
+  }
+  return nanos / 1e9;
 }
 
 function statusKiB(status: string, key: string): number {

@@ -43,12 +43,28 @@ export interface WorkerResult {
   windowMs: number;
   /** Event-loop utilisation over the window (1 = the generator itself was the ceiling). */
   elu: number;
+  /** CPU seconds each server (StartWorker.serverPids) used over the window; NaN where unknown. */
+  serverCpuSeconds: number[];
   /** Wall-clock time (ms, fractional) the load started; timeline times count from it. */
   startedAtMs: number;
   timeline?: { okAtMs: number[]; okLatencyMs: number[]; errorAtMs: number[] };
 }
 
-export type ToWorker = { type: 'init'; spec: WorkerSpec } | { type: 'start'; warmupMs: number; durationMs: number } | { type: 'exit' };
+/**
+ * `start`: the measured window opens after `warmupMs` and closes once `durationMs` has passed and
+ * it holds at least `minOps` completions of requests sent inside it (0: at `durationMs`), or when
+ * the load ends by itself.
+ */
+export interface StartWorker {
+  type: 'start';
+  warmupMs: number;
+  durationMs: number;
+  minOps: number;
+  /** The servers whose CPU time the worker reads when its window opens and closes. */
+  serverPids: number[];
+}
+
+export type ToWorker = { type: 'init'; spec: WorkerSpec } | StartWorker | { type: 'exit' };
 export type FromWorker = { type: 'ready' } | { type: 'result'; result: WorkerResult } | { type: 'failed'; message: string };
 
 export function encodeSamples(samples: Float32Array): string {

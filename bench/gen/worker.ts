@@ -3,10 +3,12 @@
 //
 // Closed loop: each lane sends a request, waits for its reply, sends the next. Latency is send →
 // reply (hrtime) of the requests that complete inside the measured window, which starts after the
-// warm-up. REST lanes are autocannon connections; the others are lanes over Driver connections.
+// warm-up and lasts its duration, or longer until it holds the completions the bench asked for.
+// REST lanes are autocannon connections; the others are lanes over Driver connections.
 
 import autocannon from 'autocannon';
 import { performance } from 'node:perf_hooks';
+import { cpuSample, cpuSecondsBetween, type CpuSample } from '../lib.js';
 import { DriverError, errorCode, type Driver } from './driver.js';
 import { driverFactory } from './drivers.js';
 import { encodeSamples, type FromWorker, type Protocol, type ToWorker, type WorkerResult, type WorkerSpec } from './protocol.js';
@@ -15,6 +17,8 @@ import { encodeSamples, type FromWorker, type Protocol, type ToWorker, type Work
 class Recorder {
   measuring = false;
   ops = 0;
+  /** Completions in the window of requests sent in the window. */
+  private sentInWindowOps = 0;
   errors: Record<string, number> = {};
   firstError: string | undefined;
   private samples = new Float32Array(1 << 15);
@@ -26,6 +30,7 @@ class Recorder {
   readonly timeline: { okAtMs: number[]; okLatencyMs: number[]; errorAtMs: number[] } | undefined;
 
   private runStart = performance.now();
+  private waiters: Array<{ count: number; done: () => void }> = [];
 
   constructor(timeline: boolean) {
     this.timeline = timeline ? { okAtMs: [], okLatencyMs: [], errorAtMs: [] } : undefined;
@@ -43,6 +48,16 @@ class Recorder {
     this.eluStart = performance.eventLoopUtilization();
   }
 
+  /**
+   * Resolves once the window holds `count` completions of requests sent after it opened: those
+   * the servers must have handled inside it (a reply that arrives in the window may have been
+   * sent before it, by a server that has not run since).
+   */
+  reached(count: number): Promise<void> {
+    if (this.sentInWindowOps >= count) return Promise.resolve();
+    return new Promise((done) => this.waiters.push({ count, done }));
+  }
+
   close(): { windowMs: number; elu: number } {
     this.measuring = false;
     this.windowEnd = performance.now();
@@ -56,6 +71,10 @@ class Recorder {
     }
     if (!this.measuring) return;
     this.ops++;
+    if (performance.now() - latencyMs >= this.windowStart) {
+      this.sentInWindowOps++;
+      if (this.waiters.length > 0) this.wake();
+    }
     if (this.count === this.samples.length) {
       const grown = new Float32Array(this.samples.length * 2);
       grown.set(this.samples);
@@ -69,6 +88,12 @@ class Recorder {
     if (!this.measuring) return;
     this.errors[code] = (this.errors[code] ?? 0) + 1;
     this.firstError ??= `${code}: ${message}`.slice(0, 300);
+  }
+
+  private wake(): void {
+    const ready = this.waiters.filter((waiter) => this.sentInWindowOps >= waiter.count);
+    this.waiters = this.waiters.filter((waiter) => this.sentInWindowOps < waiter.count);
+    for (const waiter of ready) waiter.done();
   }
 
   sampleBytes(): string {
@@ -301,6 +326,15 @@ class RestLoad {
   }
 }
 
+/** How long past its duration a window may wait for its minimum of completions. */
+const MAX_WINDOW_EXTENSION_MS = 60_000;
+
+/** Resolves when `promise` settles or after `ms`, whichever comes first; the timer does not linger. */
+async function raceTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([promise.then(() => undefined), new Promise<void>((done) => (timer = setTimeout(done, ms)))]).finally(() => clearTimeout(timer));
+}
+
 async function run(spec: WorkerSpec, send: (message: FromWorker) => void, receive: () => Promise<ToWorker>): Promise<void> {
   const recorder = new Recorder(spec.timeline);
   const load = spec.protocol === 'rest' ? new RestLoad(spec, recorder) : new DriverLoad(spec, recorder);
@@ -309,17 +343,29 @@ async function run(spec: WorkerSpec, send: (message: FromWorker) => void, receiv
   const go = await receive();
   if (go.type !== 'start') throw new Error(`expected start, got ${go.type}`);
   const startedAtMs = recorder.begin();
+  // The servers' CPU time is read here, at the window's own edges: a request sent after the
+  // opening read and answered before the closing one was handled between the two.
+  let serverCpuAtOpen: Array<CpuSample | null> = [];
+  const open = () => {
+    serverCpuAtOpen = go.serverPids.map((pid) => cpuSample(pid));
+    recorder.open();
+  };
   // Without a warm-up every completion counts, the first ones included.
-  if (go.warmupMs === 0) recorder.open();
+  if (go.warmupMs === 0) open();
   // A load with a fixed number of operations (maxOps) may end before its time is up.
   const finished = load.start();
-  const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
   if (go.warmupMs > 0) {
-    await Promise.race([sleep(go.warmupMs), finished]);
-    recorder.open();
+    await raceTimeout(finished, go.warmupMs);
+    open();
   }
-  await Promise.race([sleep(go.durationMs), finished]);
+  await raceTimeout(finished, go.durationMs);
+  // On a busy machine a single reply can take longer than a short window: a window that closed
+  // on time could hold no completion at all and measure nothing. It stays open until it holds
+  // what was asked for; past MAX_WINDOW_EXTENSION_MS it closes with what it has, which the
+  // results then show.
+  await raceTimeout(Promise.race([recorder.reached(go.minOps), finished]), MAX_WINDOW_EXTENSION_MS);
   const { windowMs, elu } = recorder.close();
+  const serverCpuSeconds = go.serverPids.map((pid, index) => cpuSecondsBetween(serverCpuAtOpen[index] ?? null, cpuSample(pid)));
   await load.stop();
   const result: WorkerResult = {
     ops: recorder.ops,
@@ -328,6 +374,7 @@ async function run(spec: WorkerSpec, send: (message: FromWorker) => void, receiv
     samples: recorder.sampleBytes(),
     windowMs,
     elu,
+    serverCpuSeconds,
     startedAtMs,
     ...(recorder.timeline === undefined ? {} : { timeline: recorder.timeline }),
   };

@@ -9,6 +9,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDataDir, removeDir } from './harness.js';
 
 const RUN = resolve(import.meta.dirname, '../../dist/bench/run.js');
+/** A few seconds of cells, but a dozen process starts: on a busy 2-core machine the run has taken about a minute. */
+const RUN_TIMEOUT_MS = 300_000;
 
 interface Cell {
   topology: string;
@@ -16,6 +18,7 @@ interface Cell {
   workload: string;
   concurrency: number;
   run: number;
+  windowMs: number;
   ops: number;
   opsPerSec: number;
   latency: { count: number; p50Ms: number; p90Ms: number; p99Ms: number; p999Ms: number; maxMs: number };
@@ -80,11 +83,12 @@ describe('npm run bench -- --smoke', () => {
       expect(cell.topology, name).toBe('cairn-1');
       expect(protocols, name).toContain(cell.protocol);
       expect(cell.errors, name).toEqual({});
-      expect(cell.ops, name).toBeGreaterThan(0);
+      // A generator's window stays open until it has completions, however busy the machine.
+      expect(cell.ops, `${name} (window ${cell.windowMs} ms)`).toBeGreaterThan(0);
       expect(cell.latency.count, name).toBe(cell.ops);
       const { p50Ms, p90Ms, p99Ms, p999Ms, maxMs } = cell.latency;
       expect(0 < p50Ms && p50Ms <= p90Ms && p90Ms <= p99Ms && p99Ms <= p999Ms && p999Ms <= maxMs, `${name}: ${JSON.stringify(cell.latency)}`).toBe(true);
-      expect(cell.serverCpuSecPer1000, name).toBeGreaterThan(0);
+      expect(cell.serverCpuSecPer1000, `${name} (${cell.ops} ops in ${cell.windowMs} ms)`).toBeGreaterThan(0);
       expect(cell.serverPeakRssMiB[0], name).toBeGreaterThan(10);
       expect(cell.clientElu.every((elu) => elu > 0 && elu <= 1), name).toBe(true);
     }
@@ -103,5 +107,5 @@ describe('npm run bench -- --smoke', () => {
       expect(wellFormed(svg), chart).toBe(true);
       expect(svg, chart).not.toMatch(/NaN|undefined/);
     }
-  }, 120_000);
+  }, RUN_TIMEOUT_MS);
 });

@@ -13,16 +13,28 @@ let wsUrl: string;
 
 const HISTORY_EVENTS = 50;
 
+/**
+ * How long the slow-client test may take on a busy machine. No timer may end its slow clients
+ * first (a missed pong, the session timeout), nor destroy them before they have read why they
+ * were cut (the close grace).
+ */
+const SLOW_CLIENT_TEST_MS = 240_000;
+
 beforeAll(async () => {
   server = await startServerProcess({
-    config: { tickTime: 200, minSessionTimeout: 400 },
+    // maxSessionTimeout: the default, 20 ticks, is 4 s here, less than filling a paused client's
+    // socket buffers can take on a busy machine; the slow WebSocket client asks for longer.
+    config: { tickTime: 200, minSessionTimeout: 400, maxSessionTimeout: 2 * SLOW_CLIENT_TEST_MS },
     env: {
       CAIRN_HTTP_HISTORY_EVENTS: String(HISTORY_EVENTS),
       CAIRN_HTTP_SSE_MAX_BUFFERED_BYTES: String(64 * 1024),
       CAIRN_HTTP_WS_HIGH_WATER_BYTES: String(64 * 1024),
       CAIRN_HTTP_WS_MAX_QUEUED_BYTES: String(256 * 1024),
-      // Long enough that the paused client below is cut for not reading, not for missing a pong.
-      CAIRN_HTTP_WS_PING_INTERVAL_MS: '60000',
+      // Longer than the slow-client test: its paused client is cut for not reading, not for missing a pong.
+      CAIRN_HTTP_WS_PING_INTERVAL_MS: String(2 * SLOW_CLIENT_TEST_MS),
+      // A cut client that takes nothing for this long is destroyed. How long the slow clients below
+      // take to notice their cut and start reading depends on the machine's load, not on them.
+      CAIRN_HTTP_CLOSE_GRACE_MS: String(2 * SLOW_CLIENT_TEST_MS),
     },
   });
   base = `http://127.0.0.1:${server.httpPort}`;
@@ -158,7 +170,7 @@ describe('slow clients', () => {
     const fast = new SseReader(`${base}/v1/watch${root}?recursive=true`);
     await fast.waitFor((event) => event.event === 'ready', 'ready');
 
-    // A raw SSE client that never reads its socket.
+    // A raw SSE client that does not read its socket until it is cut.
     const slowSse: Socket = netConnect(server.httpPort, '127.0.0.1');
     const slowSseData: Buffer[] = [];
     slowSse.on('data', (chunk) => slowSseData.push(chunk));
@@ -166,8 +178,11 @@ describe('slow clients', () => {
     await waitFor(() => Buffer.concat(slowSseData).includes('event: ready'), 10_000, 'slow SSE ready');
     slowSse.pause();
 
+    // A WebSocket client that sends nothing more and does not read until it is cut. Its session
+    // timeout is longer than this test: it is cut for not reading, never closed for silence.
     const slowWs = await WsSession.open(wsUrl);
-    await slowWs.connect(30_000);
+    const slowConnected = await slowWs.connect(2 * SLOW_CLIENT_TEST_MS);
+    expect(slowConnected.timeoutMs).toBe(2 * SLOW_CLIENT_TEST_MS);
     await slowWs.request({ addWatch: { path: root, mode: 'ADD_WATCH_MODE_PERSISTENT_RECURSIVE' } });
     slowWs.socket.pause();
 
@@ -176,33 +191,36 @@ describe('slow clients', () => {
       const count = (kind: string) => Number(new RegExp(`cairn_http_slow_clients_cut_total\\{kind="${kind}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
       return { sse: count('sse'), websocket: count('websocket') };
     };
+    // Events until both are cut. How much a paused client's socket buffers absorb first depends on
+    // the kernel (loopback buffers grow to megabytes): the flood is bounded by time, not by size.
     const longName = 'n'.repeat(900);
     let created = 0;
-    for (let batch = 0; batch < 200; batch++) {
+    const deadline = Date.now() + SLOW_CLIENT_TEST_MS / 2;
+    let cut = await cutCounts();
+    for (let batch = 0; (cut.sse < 1 || cut.websocket < 1) && Date.now() < deadline; batch++) {
       const ops = Array.from({ length: 50 }, (_, index) => ({ op: 'create', path: `${root}/${longName}-${batch}-${index}` }));
       expect((await call(base, 'POST', '/v1/txn', jsonBody({ ops }))).status).toBe(200);
       created += ops.length;
-      const cut = await cutCounts();
-      if (cut.sse >= 1 && cut.websocket >= 1) break;
+      cut = await cutCounts();
+      // A cut client's last message says why: each slow client reads again once its cut shows.
+      if (cut.sse >= 1) slowSse.resume();
+      if (cut.websocket >= 1) slowWs.socket.resume();
     }
-    expect(await cutCounts()).toMatchObject({ sse: 1, websocket: 1 });
+    const slowLogs = server.logs.filter((entry) => /client cut|session stream cut|session expired/.test(String(entry.msg)));
+    expect(cut, `after ${created} events; ${JSON.stringify(slowLogs)}`).toMatchObject({ sse: 1, websocket: 1 });
 
-    // The reading client got every event, promptly.
+    // The reading client got every event: nobody waited for the two that never read.
     const marker = `${root}/marker`;
-    const sentAt = Date.now();
     await call(base, 'POST', `/v1/znodes${marker}`);
-    await fast.waitFor((event) => event.data.path === marker, 'the marker event', 5_000);
-    expect(Date.now() - sentAt).toBeLessThan(2_000);
+    await fast.waitFor((event) => event.data.path === marker, 'the marker event', 60_000);
     expect(fast.events.filter((event) => event.event === 'NodeCreated').length).toBe(created + 1);
     fast.close();
 
-    // Once they read again, the slow clients learn why they were cut.
-    slowSse.resume();
-    await waitFor(() => Buffer.concat(slowSseData).includes('event: overflow'), 10_000, 'the overflow event');
+    // Reading again, the slow clients learn why they were cut.
+    await waitFor(() => Buffer.concat(slowSseData).includes('event: overflow'), 30_000, 'the overflow event');
     slowSse.destroy();
-    slowWs.socket.resume();
-    await waitFor(() => slowWs.closeCode !== undefined, 10_000, 'the slow WebSocket to be closed');
+    await waitFor(() => slowWs.closeCode !== undefined, 30_000, 'the slow WebSocket to be closed');
     expect(slowWs.closeCode).toBe(1008);
     expect(slowWs.closeReason).toMatch(/client too slow/);
-  });
+  }, SLOW_CLIENT_TEST_MS);
 });

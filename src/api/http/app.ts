@@ -37,6 +37,12 @@ export interface HttpLimits {
   wsMaxQueuedMessages: number;
   wsMaxQueuedBytes: number;
   wsPingIntervalMs: number;
+  /**
+   * A closing stream (an SSE stream that ended, a WebSocket sent its close) whose client takes
+   * none of what is left for this long, or takes it all and does not answer the close, has its
+   * socket destroyed.
+   */
+  closeGraceMs: number;
 }
 
 export const DEFAULT_HTTP_LIMITS: HttpLimits = Object.freeze({
@@ -48,6 +54,7 @@ export const DEFAULT_HTTP_LIMITS: HttpLimits = Object.freeze({
   wsMaxQueuedMessages: 10_000,
   wsMaxQueuedBytes: 8 * 1024 * 1024,
   wsPingIntervalMs: 15_000,
+  closeGraceMs: 5_000,
 });
 
 /** Limits from CAIRN_HTTP_* environment variables (tests make them small), else the defaults. */
@@ -69,6 +76,7 @@ export function httpLimitsFromEnvironment(environment: NodeJS.ProcessEnv = proce
     wsMaxQueuedMessages: read('CAIRN_HTTP_WS_MAX_QUEUED_MESSAGES', defaults.wsMaxQueuedMessages),
     wsMaxQueuedBytes: read('CAIRN_HTTP_WS_MAX_QUEUED_BYTES', defaults.wsMaxQueuedBytes),
     wsPingIntervalMs: read('CAIRN_HTTP_WS_PING_INTERVAL_MS', defaults.wsPingIntervalMs),
+    closeGraceMs: read('CAIRN_HTTP_CLOSE_GRACE_MS', defaults.closeGraceMs),
   };
 }
 
@@ -117,7 +125,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     history.enabled = false;
     options.logger.warn({ err: error }, 'the root cannot be watched: SSE resumes will always resync');
   }
-  const sse = new SseStreams(options.facade, history, { maxBufferedBytes: limits.sseMaxBufferedBytes, heartbeatIntervalMs: limits.sseHeartbeatMs }, options.logger);
+  const sse = new SseStreams(options.facade, history, { maxBufferedBytes: limits.sseMaxBufferedBytes, heartbeatIntervalMs: limits.sseHeartbeatMs, closeGraceMs: limits.closeGraceMs }, options.logger);
   const webSockets = new WebSocketChannels(
     options.facade,
     { ...DEFAULT_SESSION_STREAM_SETTINGS, outbound: { maxQueuedMessages: limits.wsMaxQueuedMessages, maxQueuedBytes: limits.wsMaxQueuedBytes } },
@@ -126,6 +134,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
       maxQueuedMessages: limits.wsMaxQueuedMessages,
       maxQueuedBytes: limits.wsMaxQueuedBytes,
       pingIntervalMs: limits.wsPingIntervalMs,
+      closeGraceMs: limits.closeGraceMs,
       maxPayloadBytes: options.config.juteMaxBuffer * TXN_BODY_FACTOR,
     },
     options.logger,

@@ -6,6 +6,7 @@
 // gets an "overflow" event and is cut, and nobody else waits for it.
 
 import type { ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { keeperError } from '../../core/errors.js';
@@ -21,15 +22,14 @@ export interface SseLimits {
   maxBufferedBytes: number;
   /** How often an idle stream gets a comment line, so proxies and dead peers are noticed. */
   heartbeatIntervalMs: number;
+  /** How long the client of an ended stream may take none of what is left before its socket is destroyed. */
+  closeGraceMs: number;
 }
 
 export interface SseStats {
   open: number;
   cut: number;
 }
-
-/** How long a cut client has to take its last event before its socket is destroyed. */
-const CUT_GRACE_MS = 5_000;
 
 export class SseStreams {
   private readonly streams = new Set<SseStream>();
@@ -166,7 +166,7 @@ class SseStream {
     this.stop();
     this.response.end();
     const socket = this.response.socket;
-    if (socket !== null) setTimeout(() => socket.destroy(), CUT_GRACE_MS).unref();
+    if (socket !== null) destroyWhenStalled(socket, this.owner.limits.closeGraceMs);
   }
 
   stop(): void {
@@ -176,4 +176,25 @@ class SseStream {
     this.unsubscribe?.();
     this.logger.debug('SSE stream ended');
   }
+}
+
+/**
+ * Destroys the socket of an ended stream once its client has taken none of what is left for a
+ * whole `graceMs`. Judged by progress rather than after a fixed delay: a cut client that reads
+ * again gets its last event however long its socket buffers take to drain (megabytes, on a busy
+ * machine longer than a fixed delay), while one that does not read at all is gone after `graceMs`.
+ * Once everything has gone out it is an ordinary keep-alive connection.
+ */
+function destroyWhenStalled(socket: Socket, graceMs: number): void {
+  let left = socket.writableLength;
+  const check = (): void => {
+    if (socket.destroyed || socket.writableLength === 0) return;
+    if (socket.writableLength < left) {
+      left = socket.writableLength;
+      setTimeout(check, graceMs).unref();
+    } else {
+      socket.destroy();
+    }
+  };
+  setTimeout(check, graceMs).unref();
 }

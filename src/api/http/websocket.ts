@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type ServerOptions, type WebSocket } from 'ws';
 import * as grpc from '@grpc/grpc-js';
 import type { AuthId } from '../../core/acl.js';
 import type { ServerFacade } from '../../server/facade.js';
@@ -36,6 +36,8 @@ export interface WebSocketLimits {
   pingIntervalMs: number;
   /** The largest frame accepted from a client. */
   maxPayloadBytes: number;
+  /** How long a closing socket's peer may take none of what is left, or not answer the close, before it is terminated. */
+  closeGraceMs: number;
 }
 
 // Close codes: ZooKeeper errors as 4000 + |code| (4112 SessionExpired, 4004 ConnectionLoss),
@@ -45,13 +47,20 @@ const CLOSE_INVALID_PAYLOAD = 1007;
 const CLOSE_POLICY = 1008;
 const CLOSE_INTERNAL = 1011;
 const ZOOKEEPER_CLOSE_BASE = 4000;
-/** How long a closing socket may take to complete the closing handshake. */
-const CLOSE_GRACE_MS = 5_000;
+/** How long a server that stops gives its sockets to close before it terminates them. */
+const SHUTDOWN_GRACE_MS = 5_000;
+/**
+ * ws's closing-handshake timeout (its default), raised to the close grace when that is longer. It
+ * counts from the close call however much is queued ahead of the close frame, so it bounds a close
+ * as a whole, while WebSocketCall.terminateWhenStalled ends sooner one whose peer takes nothing.
+ */
+const WS_CLOSE_TIMEOUT_MS = 30_000;
 
 /** What makes a WebSocket look like the gRPC duplex call a SessionStream drives. */
 class WebSocketCall extends EventEmitter {
   private waitingForDrain = false;
   private closing = false;
+  private terminationArmed = false;
 
   constructor(
     private readonly socket: WebSocket,
@@ -140,8 +149,31 @@ class WebSocketCall extends EventEmitter {
     if (this.closing && this.socket.readyState !== this.socket.OPEN) return;
     this.closing = true;
     if (this.socket.readyState === this.socket.OPEN) this.socket.close(code, truncateReason(reason));
-    // A peer that never answers the close (it does not read) is cut off.
-    setTimeout(() => this.socket.terminate(), CLOSE_GRACE_MS).unref();
+    this.terminateWhenStalled();
+  }
+
+  /**
+   * A peer that never answers the close (it does not read) is cut off: terminated once it has
+   * taken none of what is left for a whole closeGraceMs, or has taken everything and still not
+   * answered. Judged by progress rather than after a fixed delay: a client cut for not reading
+   * that reads again gets the close frame, and its reason, behind everything queued before it,
+   * however long that takes to drain (megabytes, on a busy machine longer than a fixed delay).
+   */
+  private terminateWhenStalled(): void {
+    if (this.terminationArmed) return;
+    this.terminationArmed = true;
+    let left = this.socket.bufferedAmount;
+    const check = (): void => {
+      if (this.socket.readyState === this.socket.CLOSED) return;
+      const now = this.socket.bufferedAmount;
+      if (now > 0 && now < left) {
+        left = now;
+        setTimeout(check, this.limits.closeGraceMs).unref();
+      } else {
+        this.socket.terminate();
+      }
+    };
+    setTimeout(check, this.limits.closeGraceMs).unref();
   }
 }
 
@@ -169,12 +201,15 @@ export class WebSocketChannels {
     private readonly limits: WebSocketLimits,
     private readonly logger: Pick<Logger, 'debug' | 'warn' | 'error'>,
   ) {
-    this.server = new WebSocketServer({
+    // closeTimeout is a server option of ws 8.23 that its type definitions (8.18) do not list yet.
+    const options: ServerOptions & { closeTimeout: number } = {
       noServer: true,
       maxPayload: limits.maxPayloadBytes,
       perMessageDeflate: false,
+      closeTimeout: Math.max(WS_CLOSE_TIMEOUT_MS, limits.closeGraceMs),
       handleProtocols: (protocols) => (protocols.has(PROTO_SUBPROTOCOL) ? PROTO_SUBPROTOCOL : protocols.has(JSON_SUBPROTOCOL) ? JSON_SUBPROTOCOL : false),
-    });
+    };
+    this.server = new WebSocketServer(options);
     // One timer for every socket: a socket that did not answer the previous ping is dead.
     this.pinger = setInterval(() => this.pingAll(), limits.pingIntervalMs);
     this.pinger.unref();
@@ -235,7 +270,7 @@ export class WebSocketChannels {
   close(): void {
     clearInterval(this.pinger);
     for (const tracked of this.sockets) tracked.stream.shutdown();
-    for (const tracked of this.sockets) setTimeout(() => tracked.socket.terminate(), CLOSE_GRACE_MS).unref();
+    for (const tracked of this.sockets) setTimeout(() => tracked.socket.terminate(), SHUTDOWN_GRACE_MS).unref();
     this.server.close();
   }
 }
