@@ -7,12 +7,15 @@ export const MUTANTS = {
   ackBeforeFsync: 'a follower acknowledges a proposal before it is durable',
   commitWithoutQuorum: 'a leader commits its proposals before a quorum acknowledged them',
   skipTruncate: 'a rejoining server is not truncated (the leader\'s TRUNC is ignored)',
+  ackBeforeTruncationDurable: 'a follower acknowledges NEWLEADER before the cut of the leader\'s TRUNC is durable',
   applyBeforeCommit: 'a follower applies a proposal as it logs it, before its commit',
   learnerExpiresSessions: 'a learner expires sessions on its own',
   logDirectoryNotSynced: 'a new log file\'s directory is not fsynced',
   watchBeforeApply: 'a watch fires before the change is applied',
   reuseEpochAfterRestart: 'a restarted server reuses its old epoch (the epoch files are not written)',
+  snapshotBeforeLogDurable: 'a snapshot is published before the log holds every txn whose effects it may contain',
   snapshotUncommitted: 'a snapshot is taken from a state that includes uncommitted txns',
+  syncWithoutQuorum: 'a leader answers a sync or refuses a write without checking that a quorum still follows it',
   fsyncFailureIgnored: 'a failed fsync of the log is taken as done (as a retry that succeeds would be), and the server goes on',
 } as const;
 

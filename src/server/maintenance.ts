@@ -75,10 +75,10 @@ export class Maintenance {
     const startedMs = this.world.nowMs();
     this.snapshotting = this.persistence
       .snapshot(this.current.state)
-      .then(() => {
+      .then((zxid) => {
         this.stats.snapshots++;
         this.stats.lastSnapshotMs = this.world.nowMs() - startedMs;
-        this.logger.info({ zxid: `0x${this.current.state.lastZxid.toString(16)}`, durationMs: this.stats.lastSnapshotMs }, 'snapshot written');
+        this.logger.info({ zxid: `0x${zxid.toString(16)}`, durationMs: this.stats.lastSnapshotMs }, 'snapshot written');
       })
       .catch((error) => this.logger.error({ err: error }, 'snapshot failed; the log still holds every txn'))
       .finally(() => (this.snapshotting = null));

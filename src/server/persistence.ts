@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { decodeTxnRecord } from '../core/codec.js';
 import { assert } from '../core/errors.js';
+import { mutant } from '../core/mutants.js';
 import { loadChunk, serializeState } from '../core/snapshot.js';
 import { ReplicatedState } from '../core/state.js';
+import type { Zxid } from '../core/types.js';
 import { purge, recover, TxnLog, writeSnapshot, type StorageWorld } from '../storage/index.js';
 
 export interface Persistence {
   /** Resolves once the record is fsynced; appends made in one turn share one fdatasync. */
   append(zxid: number, payload: Uint8Array): Promise<void>;
-  /** Writes a snapshot of the state as it is applied now, while requests go on. */
-  snapshot(state: ReplicatedState): Promise<void>;
+  /** Writes a snapshot of the state as it is applied now, while requests go on; resolves with the zxid it is tagged with. */
+  snapshot(state: ReplicatedState): Promise<Zxid>;
   close(): Promise<void>;
   readonly log: TxnLog;
   /** The storage directory (log, snapshots, epoch files). */
@@ -99,13 +101,29 @@ class FilePersistence implements Persistence {
     return this.log.append(zxid, payload);
   }
 
-  async snapshot(state: ReplicatedState): Promise<void> {
+  async snapshot(state: ReplicatedState): Promise<Zxid> {
     // Everything up to this zxid is applied; later txns are replayed over the fuzzy result.
     const zxid = state.lastZxid;
+    const mark = this.log.truncationMark();
     this.log.rollover();
-    await writeSnapshot(this.options.world.fs, this.dir, zxid, interleaved(this.options.world, serializeState(state, NODES_PER_SNAPSHOT_CHUNK)));
+    // The result may hold the effects of txns applied while it was written, which a replay of the
+    // log puts right only if the log still has them after a crash. An applied txn need not be
+    // durable here (a quorum without us committed it): the snapshot is published only once every
+    // txn appended by the end of the walk is, else a recovery from it, the log behind it lost,
+    // reports a zxid whose state it does not have and replays the txns after it over their own
+    // effects (found by the simulation, seed 10,041 with syncWithoutQuorum).
+    await writeSnapshot(this.options.world.fs, this.dir, zxid, interleaved(this.options.world, serializeState(state, NODES_PER_SNAPSHOT_CHUNK)), {
+      beforePublish: async () => {
+        if (!mutant('snapshotBeforeLogDurable')) await this.log.appendedDurable();
+        // A TRUNC meanwhile may have removed txns the walk saw applied (state.lastZxid is where
+        // the walked state got to); it removed newer snapshots too, but this one was not in place.
+        const cut = this.log.lowestTruncationSince(mark);
+        if (cut < state.lastZxid) throw new Error(`the log was truncated after 0x${cut.toString(16)} while a snapshot of a state at 0x${state.lastZxid.toString(16)} was written`);
+      },
+    });
     const purged = await purge(this.options.world.fs, this.dir, Math.max(3, this.options.snapRetainCount));
     if (purged.removedSnapshots.length + purged.removedLogs.length > 0) this.options.logger.debug(purged, 'old snapshots and logs purged');
+    return zxid;
   }
 
   close(): Promise<void> {

@@ -181,17 +181,23 @@ export class WritePipeline {
   }
 
   /**
-   * Answers a refused write only once everything prepared before it is applied: the refusal may
-   * rest on a pending change, which must be durable before anyone hears of it.
+   * Answers a refused write only once this server knows it still leads and everything prepared
+   * before it is applied. A refusal (NoNode, BadVersion) is a read of the leader's state: a
+   * leader that was replaced while paused would refuse from a stale tree (found by the
+   * simulation, seed 20,027), and the refusal may rest on a pending change, which must be
+   * durable before anyone hears of it.
    */
   private refuseAfterEarlierProposals(error: unknown, settle: (result: Settle<Answer>) => void): void {
     const barrier = this.replicator.lastProposedZxid;
-    if (error instanceof MultiFailure) {
-      this.afterApplied(barrier, () => settle({ ok: true, value: { response: { op: 'multi', results: error.results }, zxid: this.current.state.lastZxid } }));
-    } else {
-      const failure = asKeeperError(error, this.logger);
-      this.afterApplied(barrier, () => settle({ ok: false, error: failure }));
-    }
+    const answer =
+      error instanceof MultiFailure
+        ? () => settle({ ok: true, value: { response: { op: 'multi', results: error.results }, zxid: this.current.state.lastZxid } })
+        : ((failure: KeeperError) => () => settle({ ok: false, error: failure }))(asKeeperError(error, this.logger));
+    const confirmed = this.replicator.sync(
+      () => this.afterApplied(barrier, answer),
+      (lost) => settle({ ok: false, error: lost }),
+    );
+    if (!confirmed) settle({ ok: false, error: keeperError('ConnectionLoss', undefined, 'this server cannot take writes now') });
   }
 
   /** Makes the txn of a write (this server's own or a learner's) against the pending changes; throws a refusal. */
@@ -254,12 +260,16 @@ export class WritePipeline {
     }
   }
 
-  /** Answers once this server has applied everything proposed before the sync began. */
+  /**
+   * Answers once this server has applied everything the leader had proposed when the sync began.
+   * A leader applies what it had proposed once the replicator has confirmed it still leads.
+   */
   private sync(path: string, settle: (result: Settle<Answer>) => void): void {
     validatePath(path);
     const done = () => settle({ ok: true, value: { response: { op: 'sync', path }, zxid: this.current.state.lastZxid } });
-    if (this.replicator.preparesWrites) this.afterApplied(this.replicator.lastProposedZxid, done);
-    else if (!this.replicator.sync(done, (error) => settle({ ok: false, error }))) throw keeperError('ConnectionLoss', path, 'this server has no leader now');
+    const leading = this.replicator.preparesWrites;
+    const answer = leading ? () => this.afterApplied(this.replicator.lastProposedZxid, done) : done;
+    if (!this.replicator.sync(answer, (error) => settle({ ok: false, error }))) throw keeperError('ConnectionLoss', path, 'this server has no leader now');
   }
 
   private executeWatchRemoval(request: RemoveWatchesRequest | CheckWatchesRequest, watcher: WatcherId): Response {

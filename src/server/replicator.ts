@@ -32,8 +32,10 @@ export interface Replicator {
   /** Leader: answers a learner's write that made no txn, once every earlier proposal is committed. */
   reply(to: ServerId, reply: ForwardReply): void;
   /**
-   * Learner: `done` runs once everything the leader had proposed before now is applied here;
-   * `fail` if the leader is lost first. False when no leader serves us.
+   * Learner: `done` runs once everything the leader had proposed before now is applied here.
+   * Leader: `done` runs once a quorum has shown that it still leads (everything it proposed
+   * before then is still to be applied). `fail` if the leadership is lost first. False when no
+   * leader serves us.
    */
   sync(done: () => void, fail: (error: unknown) => void): boolean;
   start(): Promise<void>;
@@ -97,8 +99,10 @@ export class LocalReplicator implements Replicator {
     assert(false, 'a standalone server has no learners to answer');
   }
 
-  sync(): boolean {
-    return false;
+  /** A standalone server is its own leader and quorum. */
+  sync(done: () => void): boolean {
+    done();
+    return true;
   }
 
   async start(): Promise<void> {}

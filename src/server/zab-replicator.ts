@@ -295,10 +295,11 @@ export class ZabReplicator implements Replicator {
   private truncate(zxid: Zxid): void {
     this.logger.info({ zxid: `0x${zxid.toString(16)}`, applied: `0x${this.listener.currentState().lastZxid.toString(16)}` }, 'truncating the log after the leader\'s TRUNC');
     const truncation = this.options.persistence.truncateAfter(zxid);
-    if (this.listener.currentState().lastZxid <= zxid) {
-      truncation.catch((error) => this.listener.onFailure(error));
-      return;
-    }
+    truncation.then(
+      () => this.input(() => this.zab.truncated()),
+      (error) => this.listener.onFailure(error),
+    );
+    if (this.listener.currentState().lastZxid <= zxid) return;
     this.becomeBusy(async () => {
       await truncation;
       const state = await this.options.reload();

@@ -138,6 +138,8 @@ class ChunkWriter {
 export interface WriteSnapshotOptions {
   /** Buffered bytes that trigger a write; default 1 MiB. */
   flushBytes?: number;
+  /** Awaited once the file is synced, before it is renamed into place (where recovery finds it). */
+  beforePublish?: () => Promise<void>;
 }
 
 /**
@@ -161,6 +163,7 @@ export async function writeSnapshot(
     for await (const chunk of chunks) await writer.chunk(chunk);
     await writer.end(zxid);
     await handle.sync();
+    await options.beforePublish?.();
     summary = { zxid, chunkCount: writer.chunkCount, byteCount: writer.byteCount };
   } catch (error) {
     await handle.close().catch(() => undefined);

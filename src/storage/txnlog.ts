@@ -421,6 +421,8 @@ export class TxnLog {
   private failure: unknown = null;
   private closed = false;
   private spareBuffer: Buffer | null = null;
+  /** Every truncation's zxid, in order (they are rare: a TRUNC from a new leader). */
+  private readonly truncations: number[] = [];
 
   private constructor(
     private readonly world: StorageWorld,
@@ -476,6 +478,22 @@ export class TxnLog {
     return this.filling.done;
   }
 
+  /** Marks a moment, for `lowestTruncationSince`. */
+  truncationMark(): number {
+    return this.truncations.length;
+  }
+
+  /** The lowest zxid the log was truncated after since `mark` (Infinity if it was not). */
+  lowestTruncationSince(mark: number): number {
+    return Math.min(Infinity, ...this.truncations.slice(mark));
+  }
+
+  /** Resolves once every record appended before this call is durable (rejects if one cannot be). */
+  appendedDurable(): Promise<void> {
+    this.assertOpen();
+    return this.control(async () => undefined);
+  }
+
   /** Appends after this call go to a new file. */
   rollover(): void {
     this.assertOpen();
@@ -491,6 +509,7 @@ export class TxnLog {
     this.assertOpen();
     assert(Number.isSafeInteger(zxid) && zxid >= 0, `truncation zxid ${zxid} is a non-negative safe integer`);
     this.lastAcceptedZxid = zxid;
+    this.truncations.push(zxid);
     return this.control(async () => {
       await this.closeFile();
       await truncateLogAfter(this.world.fs, this.dir, zxid);

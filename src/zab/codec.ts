@@ -19,7 +19,7 @@
 //   9   inform          as proposal
 //   10  newLeader       i64 epoch, i64 zxid
 //   11  upToDate        i64 zxid
-//   12  ping            (nothing)
+//   12  ping            i64 round
 //   13  forward         bytes payload
 //   14  reply           bytes payload
 //   15  syncRequest     i64 id
@@ -43,7 +43,8 @@ import type { ElectionState, Entry, PeerMessage, ServerId, SyncStart } from './t
 /** The layout version every frame body starts with. */
 export const PEER_CODEC_VERSION = 1;
 /** The transport protocol a `hello` announces; a peer speaking another one is refused. */
-export const PEER_PROTOCOL_VERSION = 1;
+/** 2: pings carry the leader's leadership-check round. */
+export const PEER_PROTOCOL_VERSION = 2;
 /** Bytes of the length prefix in front of every frame body on the wire. */
 export const FRAME_LENGTH_BYTES = 4;
 
@@ -168,7 +169,7 @@ function fieldsSize(frame: WireFrame): number {
     case 'newLeader':
       return 2 * I64_BYTES;
     case 'ping':
-      return 0;
+      return I64_BYTES;
     case 'forward':
     case 'reply':
       return LENGTH_BYTES + frame.payload.length;
@@ -251,6 +252,7 @@ function writeFrame(writer: Writer, frame: WireFrame): void {
       writeNonNegative(writer, frame.zxid, 'zxid');
       return;
     case 'ping':
+      writeNonNegative(writer, frame.round, 'round');
       return;
     case 'forward':
     case 'reply':
@@ -344,7 +346,7 @@ function readFields(reader: Reader, tag: number): WireFrame {
     case Tag.upToDate:
       return { type: 'upToDate', zxid: readNonNegative(reader, 'zxid') };
     case Tag.ping:
-      return { type: 'ping' };
+      return { type: 'ping', round: reader.i64() };
     case Tag.forward:
       return { type: 'forward', payload: reader.bytesNonNull() };
     case Tag.reply:

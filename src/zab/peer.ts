@@ -67,12 +67,25 @@ interface LearnerHandle {
   /** Highest zxid it reported durable. */
   ackedZxid: Zxid;
   lastHeardTick: number;
+  /** The newest leadership-check round it echoed. */
+  echoedRound: number;
 }
 
 interface Waiting {
   to: ServerId;
   afterZxid: Zxid;
   message: QuorumMessage;
+}
+
+/**
+ * An answer waiting for a quorum of voters to echo `round`: the leader's own sync `id` (`to` null),
+ * or a message to a learner (a syncReply, or the reply to a refused write).
+ */
+interface PendingSync {
+  round: number;
+  to: ServerId | null;
+  id: number;
+  message?: QuorumMessage;
 }
 
 interface LeaderState {
@@ -89,6 +102,10 @@ interface LeaderState {
   waiting: Waiting[];
   /** Voters that told us, while we gathered followers, that they follow or lead another server. */
   elsewhere: Set<ServerId>;
+  /** The newest leadership-check round sent (pings carry it); rounds start at 0, confirming nothing. */
+  round: number;
+  /** Syncs in arrival order (so in round order), each waiting for its round to be echoed by a quorum. */
+  pendingSyncs: PendingSync[];
 }
 
 type LearnerStage = 'connecting' | 'epochAcked' | 'syncing' | 'newLeader' | 'synced' | 'active';
@@ -113,6 +130,8 @@ export class ZabPeer {
   /** Every logged entry up to here is durable. */
   private durableZxid: Zxid;
   private lastCommittedValue: Zxid;
+  /** TRUNCs whose cut the driver has not yet reported durable (see learnerAcknowledge). */
+  private pendingTruncations = 0;
   /** Entries after the window base, in zxid order: the recent committed ones and every uncommitted one. */
   private history: Entry[];
   /** The zxid of the last entry before `history[0]` (or of the log's end when empty). */
@@ -229,6 +248,13 @@ export class ZabPeer {
     // A quorum message while looking belongs to a connection from an older role: ignore it.
   }
 
+  /** The driver made the cut of a TRUNC (ready.truncateAfter) durable; cuts are reported in order. */
+  truncated(): void {
+    assert(this.pendingTruncations > 0, 'a truncation was pending');
+    this.pendingTruncations--;
+    this.learnerAcknowledge();
+  }
+
   /** The driver made every logged entry up to `zxid` durable. */
   persisted(zxid: Zxid): void {
     if (zxid <= this.durableZxid) return;
@@ -280,13 +306,28 @@ export class ZabPeer {
     return true;
   }
 
-  /** Leader: answer a learner's forwarded request once every txn proposed so far is committed. */
+  /**
+   * Leader: answer a learner's forwarded request that made no txn (a refused write) once we know
+   * we still lead and every txn proposed so far is committed: a refusal is a read of our state.
+   */
   reply(to: ServerId, payload: Uint8Array): void {
-    this.leaderHold(to, { type: 'reply', payload });
+    if (this.leaderState === null) return;
+    this.leaderCheckLeadership({ round: 0, to, id: 0, message: { type: 'reply', payload } });
   }
 
-  /** Learner: ask the leader to flush everything proposed so far to us (ZooKeeper's sync). */
+  /**
+   * Starts a sync (ZooKeeper's): `id` shows up in `syncsDone` once it is safe to answer. A learner
+   * asks its leader, whose syncReply follows the commits of everything it had proposed. A leader
+   * first checks that it still leads: a leader that was paused or cut off may have been replaced
+   * by one that has since committed writes, and it would answer from a stale history. False when
+   * we neither lead nor follow an active leader.
+   */
   requestSync(id: number): boolean {
+    if (this.role === 'leading') {
+      if (!this.leaderState!.established) return false;
+      this.leaderCheckLeadership({ round: 0, to: null, id });
+      return true;
+    }
     if (this.learnerState?.stage !== 'active') return false;
     this.send(this.learnerState.leader, { type: 'syncRequest', id });
     return true;
@@ -390,6 +431,8 @@ export class ZabPeer {
         learners: new Map(),
         waiting: [],
         elsewhere: new Set(),
+        round: 0,
+        pendingSyncs: [],
       };
       this.leaderTryDecideEpoch();
       // Answer any notification still in flight with our new state.
@@ -431,12 +474,16 @@ export class ZabPeer {
         this.leaderProgress();
         return;
       case 'ping':
+        if (message.round > learner.echoedRound) {
+          learner.echoedRound = message.round;
+          this.leaderConfirmSyncs();
+        }
         return;
       case 'forward':
         if (leader.established) this.ready.forwarded.push({ from, payload: message.payload });
         return;
       case 'syncRequest':
-        this.leaderHold(from, { type: 'syncReply', id: message.id });
+        this.leaderCheckLeadership({ round: 0, to: from, id: message.id });
         return;
       default:
         return; // a learner has nothing else to say to its leader
@@ -463,6 +510,7 @@ export class ZabPeer {
       newLeaderZxid: 0,
       ackedZxid: 0,
       lastHeardTick: this.ticks,
+      echoedRound: 0,
     });
     if (leader.epochDecided) this.send(from, { type: 'leaderInfo', epoch: leader.epoch });
     else this.leaderTryDecideEpoch();
@@ -591,6 +639,55 @@ export class ZabPeer {
     this.trimHistory();
   }
 
+  /**
+   * Holds a sync until a quorum of voters has echoed a ping sent after it arrived (etcd's
+   * ReadIndex). A voter that echoes our ping still followed us then, and one that has taken a
+   * newer epoch never follows us again, so no newer leader had a quorum when the sync arrived: no
+   * write acknowledged before it started is missing from our history. One round is in flight at
+   * a time; the syncs that arrive meanwhile wait for the next, sent when it is confirmed.
+   */
+  private leaderCheckLeadership(sync: PendingSync): void {
+    const leader = this.leaderState!;
+    if (mutant('syncWithoutQuorum')) {
+      this.leaderAnswerSync(sync);
+      return;
+    }
+    const inFlight = leader.pendingSyncs.some((pending) => pending.round === leader.round);
+    sync.round = leader.round + 1;
+    leader.pendingSyncs.push(sync);
+    if (!inFlight) this.leaderSendRound();
+  }
+
+  private leaderSendRound(): void {
+    const leader = this.leaderState!;
+    leader.round++;
+    for (const learner of leader.learners.values()) if (!learner.observer) this.send(learner.id, { type: 'ping', round: leader.round });
+    // With no other voter (a single voter with observers), we are the quorum.
+    this.leaderConfirmSyncs();
+  }
+
+  /** Answers the syncs whose round a quorum echoed; starts the next round if some still wait. */
+  private leaderConfirmSyncs(): void {
+    const leader = this.leaderState!;
+    const first = leader.pendingSyncs[0];
+    if (first === undefined) return;
+    const echoed = (round: number) => [this.self, ...[...leader.learners.values()].filter((l) => !l.observer && l.echoedRound >= round).map((l) => l.id)];
+    if (!isQuorum(echoed(first.round), this.voters)) return;
+    const confirmed = first.round;
+    let answered = 0;
+    while (answered < leader.pendingSyncs.length && leader.pendingSyncs[answered]!.round <= confirmed) {
+      this.leaderAnswerSync(leader.pendingSyncs[answered]!);
+      answered++;
+    }
+    leader.pendingSyncs.splice(0, answered);
+    if (leader.pendingSyncs.length > 0) this.leaderSendRound();
+  }
+
+  private leaderAnswerSync(sync: PendingSync): void {
+    if (sync.to === null) this.ready.syncsDone.push(sync.id);
+    else this.leaderHold(sync.to, sync.message ?? { type: 'syncReply', id: sync.id });
+  }
+
   private leaderHold(to: ServerId, message: QuorumMessage): void {
     const leader = this.leaderState;
     if (leader === null) return;
@@ -634,7 +731,7 @@ export class ZabPeer {
         this.ready.disconnect.push(learner.id);
         continue;
       }
-      this.send(learner.id, { type: 'ping' });
+      this.send(learner.id, { type: 'ping', round: leader.round });
     }
     this.leaderCheckQuorum();
   }
@@ -713,7 +810,7 @@ export class ZabPeer {
         this.commitUpTo(message.entries.at(-1)?.zxid ?? 0);
         return;
       case 'ping':
-        this.send(from, { type: 'ping' });
+        this.send(from, { type: 'ping', round: message.round });
         return;
       case 'reply':
         this.ready.replies.push(message.payload);
@@ -756,6 +853,7 @@ export class ZabPeer {
 
   private truncateAfter(zxid: Zxid): void {
     if (zxid >= this.lastZxidValue) return;
+    this.pendingTruncations++;
     this.history = this.history.filter((entry) => entry.zxid <= zxid);
     this.lastZxidValue = zxid;
     this.durableZxid = Math.min(this.durableZxid, zxid);
@@ -780,6 +878,11 @@ export class ZabPeer {
   private learnerAcknowledge(): void {
     const learner = this.learnerState;
     if (learner === null) return;
+    // Until a TRUNC's cut is durable the log still holds what it cut: acknowledging now would let
+    // a crash bring back txns the new epoch's history does not have, on a server that then leads
+    // with them (found by the simulation, seed 129: a follower that crashed right after its
+    // NEWLEADER ack came back with the two txns its TRUNC had removed, and led an epoch with them).
+    if (this.pendingTruncations > 0 && !mutant('ackBeforeTruncationDurable')) return;
     if (learner.stage === 'newLeader') {
       // NEWLEADER is acknowledged only once the synced history and the new epoch are durable, and
       // the epoch is taken only once the history is: a server whose currentEpoch is new but whose

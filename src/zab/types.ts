@@ -89,8 +89,14 @@ export interface UpToDate {
   /** Everything up to here is committed. */
   zxid: Zxid;
 }
+/**
+ * The leader's heartbeat, echoed by its learners. `round` numbers the leader's leadership checks:
+ * a learner's echo of round R tells the leader that this learner still followed it after every
+ * sync assigned to R arrived (see ZabPeer.requestSync).
+ */
 export interface Ping {
   type: 'ping';
+  round: number;
 }
 /** A client request a learner forwards to the leader; opaque to the protocol. */
 export interface Forward {

@@ -127,7 +127,7 @@ async function connectLearner(learner: Member, leader: Member): Promise<void> {
   learner.transport.send(leader.id, followerInfo);
   await leader.recorder.waitFor(() => leader.recorder.count('followerInfo') > before, 'followerInfo at the leader');
   const pings = learner.recorder.count('ping');
-  leader.transport.send(learner.id, { type: 'ping' });
+  leader.transport.send(learner.id, { type: 'ping', round: 0 });
   await learner.recorder.waitFor(() => learner.recorder.count('ping') > pings, 'ping at the learner');
 }
 
@@ -470,7 +470,7 @@ describe('peer transport', () => {
     hugeElection.socket.write(Buffer.from([0x7f, 0x00, 0x00, 0x00]));
     // A message before hello, a hello for the wrong port, and a hello from nobody known.
     const noHello = await rawConnect(leader.transport.quorumPort);
-    noHello.send({ type: 'ping' });
+    noHello.send({ type: 'ping', round: 0 });
     const wrongPort = await rawConnect(leader.transport.electionPort);
     wrongPort.send({ type: 'hello', serverId: 3, purpose: 'quorum', protocolVersion: PEER_PROTOCOL_VERSION });
     const stranger = await rawConnect(leader.transport.quorumPort);

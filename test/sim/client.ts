@@ -26,6 +26,7 @@ export interface ClientHost {
   recordSequential(path: string, invokeMs: number, returnMs: number): void;
   log(line: string): void;
   keys: number;
+  /** The usual session timeout clients ask for. */
   sessionTimeoutMs: number;
 }
 
@@ -72,6 +73,10 @@ export class SimClient {
   private session: { id: number; password: Uint8Array } | null = null;
   private connection: Connection | null = null;
   private connecting = false;
+  /** Where the next connection goes (see moveTo); a random server when null. */
+  private preferred: SimServer | null = null;
+  /** The next operation is a read (see moveTo). */
+  private readFirst = false;
   private lastZxidSeen: Zxid = 0;
   private inFlight: InFlight | null = null;
   private done = false;
@@ -82,11 +87,24 @@ export class SimClient {
   readonly pingsHeardMs: number[] = [];
   eventCount = 0;
 
+  /**
+   * The session timeout this client asks for: odd clients ask for three times the usual, so their
+   * sessions outlive a long pause of their server (see the cluster's stale-leader fault).
+   */
+  readonly sessionTimeoutMs: number;
+
   constructor(
     readonly id: number,
     private readonly host: ClientHost,
     private readonly prng: Prng,
-  ) {}
+  ) {
+    this.sessionTimeoutMs = host.sessionTimeoutMs * (id % 2 === 1 ? 3 : 1);
+  }
+
+  /** The server of the current connection, if any. */
+  get server(): SimServer | null {
+    return this.connection !== null && !this.connection.closed ? this.connection.server : null;
+  }
 
   get sessionId(): number | null {
     return this.session?.id ?? null;
@@ -104,6 +122,20 @@ export class SimClient {
   // ------------------------------------------------------------------------------------------
   // Connections and sessions
 
+  /**
+   * Leaves its server for `server` (as a client working through its server list, or sent there by
+   * a load balancer, would): the next connection goes there if it is up. With `readFirst`, its
+   * next operation is a (synced) read, as a recipe re-reads its state after reconnecting.
+   */
+  moveTo(server: SimServer, readFirst = false): void {
+    if (this.done) return;
+    this.readFirst ||= readFirst;
+    if (this.connecting || this.connection?.server === server) return;
+    this.preferred = server;
+    if (this.connection !== null && !this.connection.closed) this.disconnect(this.connection, `moving to server ${server.id}`);
+    else this.connect();
+  }
+
   private connect(): void {
     if (this.connecting || this.done) return;
     if (this.connection !== null && !this.connection.closed) return;
@@ -112,7 +144,9 @@ export class SimClient {
       this.host.scheduler.after(50, () => this.connect());
       return;
     }
-    const server = this.prng.pick(candidates);
+    const preferred = this.preferred;
+    this.preferred = null;
+    const server = preferred !== null && preferred.up ? preferred : this.prng.pick(candidates);
     const connection = new Connection(server, server.incarnations, this.host.scheduler, this.prng);
     this.connecting = true;
     const session = this.session;
@@ -141,12 +175,12 @@ export class SimClient {
       this.host.scheduler.after(this.prng.int(50, 200), () => this.connect());
     };
     // A server that never answers (crashed, partitioned from its leader, paused) is given up on.
-    this.host.scheduler.after(this.host.sessionTimeoutMs, () => {
+    this.host.scheduler.after(this.sessionTimeoutMs, () => {
       if (!settled) settle({ error: new Error('connect timed out') });
     });
     server.enter((node) => {
       const options = {
-        timeoutMs: this.host.sessionTimeoutMs,
+        timeoutMs: this.sessionTimeoutMs,
         lastZxidSeen: this.lastZxidSeen,
         transportIds: [],
         ...(session === null ? {} : { sessionId: session.id, password: session.password }),
@@ -214,13 +248,13 @@ export class SimClient {
   /** Pings a third of the timeout apart; a connection silent for two thirds of it is given up. */
   private heartbeat(): void {
     if (this.done) return;
-    const interval = Math.floor(this.host.sessionTimeoutMs / 3);
+    const interval = Math.floor(this.sessionTimeoutMs / 3);
     this.host.scheduler.after(interval, () => {
       const connection = this.connection;
       if (connection !== null && !connection.closed) {
         if (!connection.serverAlive) {
           this.disconnect(connection, 'the server is gone');
-        } else if (this.host.scheduler.now - connection.lastHeardMs > (2 * this.host.sessionTimeoutMs) / 3) {
+        } else if (this.host.scheduler.now - connection.lastHeardMs > (2 * this.sessionTimeoutMs) / 3) {
           this.disconnect(connection, 'no answer to pings');
         } else {
           const handle = connection.handle!;
@@ -257,12 +291,14 @@ export class SimClient {
       return;
     }
     const prng = this.prng;
-    if (prng.chance(0.15)) {
+    const readFirst = this.readFirst;
+    this.readFirst = false;
+    if (!readFirst && prng.chance(0.15)) {
       this.createSpecial(connection, id, prng.chance(0.5) ? 'ephemeral' : 'sequential');
       return;
     }
     const path = `/k${prng.int(0, this.host.keys - 1)}`;
-    const kind = prng.pick(['create', 'set', 'set', 'set', 'read', 'read', 'delete'] as const);
+    const kind = readFirst ? 'read' : prng.pick(['create', 'set', 'set', 'set', 'read', 'read', 'delete'] as const);
     const value = `c${this.id}-${id}`;
     const op: NodeOp = kind === 'create' || kind === 'set' ? { kind, value } : { kind };
     const operation: Operation = { id, client: this.id, path, op, invokeMs: this.host.scheduler.now, returnMs: null, result: null };

@@ -6,7 +6,7 @@
 import { setImmediate as afterMicrotasks } from 'node:timers/promises';
 import { setMutantForTesting, type MutantName } from '../../src/core/mutants.js';
 import type { ReplicatedState } from '../../src/core/state.js';
-import type { TxnRecord, Zxid } from '../../src/core/types.js';
+import { zxidEpoch, type TxnRecord, type Zxid } from '../../src/core/types.js';
 import type { PeerMessage, ServerId } from '../../src/zab/types.js';
 import { checkLinearizable, type Operation } from './checker.js';
 import { SimClient } from './client.js';
@@ -23,6 +23,8 @@ export interface SimulationOptions {
   operations: number;
   keys: number;
   tickMs: number;
+  /** The session timeout (in ticks) clients ask for; odd clients ask for three times as much. */
+  sessionTicks: number;
   /** Faults on (crashes, partitions, pauses, resets, skew); off gives a calm baseline. */
   faults: boolean;
   historyLimit: number;
@@ -43,6 +45,7 @@ export const DEFAULT_OPTIONS: SimulationOptions = {
   operations: 200,
   keys: 3,
   tickMs: 100,
+  sessionTicks: 10,
   faults: true,
   historyLimit: 40,
   snapCount: 50,
@@ -70,6 +73,8 @@ export interface SimulationResult {
 
 class InvariantViolation extends Error {}
 
+/** Client operations in the trace as they complete (SIM_TRACE_OPERATIONS=1). */
+const TRACE_OPERATIONS = process.env.SIM_TRACE_OPERATIONS === '1';
 /** How much of the trace a failure shows (SIM_TRACE_LINES; SIM_TRACE_MESSAGES=1 adds every quorum message). */
 const TRACE_LINES = Number(process.env.SIM_TRACE_LINES ?? 400);
 
@@ -100,6 +105,10 @@ class Simulation {
   private readonly scheduler = new Scheduler();
   private readonly prng: Prng;
   private readonly faultPrng: Prng;
+  /** Forked after every other stream, so adding this fault left the others' draws as they were. */
+  private readonly staleLeaderPrng: Prng;
+  /** The leader of a stale-leader episode under way. */
+  private staleLeader: SimServer | null = null;
   private readonly network: SimNetwork;
   private readonly servers = new Map<ServerId, SimServer>();
   private readonly clients: SimClient[] = [];
@@ -136,7 +145,7 @@ class Simulation {
     private readonly options: SimulationOptions,
   ) {
     this.prng = new Prng(seed);
-    this.sessionTimeoutMs = 10 * options.tickMs;
+    this.sessionTimeoutMs = options.sessionTicks * options.tickMs;
     this.faultPrng = this.prng.fork();
     const clientPrng = this.prng.fork();
     const networkPrng = this.prng.fork();
@@ -148,6 +157,10 @@ class Simulation {
         availableAt: (id) => this.servers.get(id)!.pausedUntilMs,
         deliver: (delivery) => this.servers.get(delivery.to)!.deliver(delivery),
         connectionLost: (id, peer) => this.servers.get(id)!.connectionLost(peer),
+        faulted: (what) => {
+          this.lastFaultMs = this.scheduler.now;
+          this.log(what);
+        },
       },
       this.networkFaults(),
     );
@@ -177,7 +190,8 @@ class Simulation {
           died: (victim, why, error) => this.onDied(victim, why, error),
           violated: (_server, message) => (this.death ??= message),
           replaced: (victim, previous, zxid) => this.onReplaced(victim, previous, zxid),
-          sent: (sender, message) => this.onSent(sender, message),
+          sent: (sender, message) => this.onMoment(sender, message.type),
+          snapshotPublished: (publisher) => this.onMoment(publisher, 'snapshot'),
           stopped: (victim) => {
             this.log(`server ${victim.id} stopped itself`);
             this.scheduler.after(this.faultPrng.int(100, 3000), () => {
@@ -202,6 +216,7 @@ class Simulation {
       sessionTimeoutMs: this.sessionTimeoutMs,
     };
     for (let client = 0; client < options.clients; client++) this.clients.push(new SimClient(client, host, clientPrng.fork()));
+    this.staleLeaderPrng = this.prng.fork();
   }
 
   private networkFaults(): NetworkFaults {
@@ -220,7 +235,10 @@ class Simulation {
   async run(): Promise<void> {
     for (const server of this.servers.values()) server.start();
     for (const client of this.clients) client.start();
-    if (this.options.faults) this.scheduleFault();
+    if (this.options.faults) {
+      this.scheduleFault();
+      this.scheduleStaleLeader();
+    }
     const deadline = this.options.maxSimulatedMs;
     while (this.nextOperationId < this.options.operations || this.clients.some((client) => client.busy)) {
       await this.step();
@@ -247,9 +265,67 @@ class Simulation {
   private scheduleFault(): void {
     this.scheduler.after(this.faultPrng.int(200, 1500), () => {
       if (this.calm) return;
-      this.injectFault();
+      if (this.staleLeader === null) this.injectFault();
       this.scheduleFault();
     });
+  }
+
+  private scheduleStaleLeader(first = true): void {
+    this.scheduler.after(first ? this.staleLeaderPrng.int(500, 2500) : this.staleLeaderPrng.int(1000, 4000), () => {
+      if (this.calm) return;
+      this.injectStaleLeader();
+      this.scheduleStaleLeader(false);
+    });
+  }
+
+  /**
+   * A leader frozen (a long GC pause, a stopped VM) while cut off from its peers without a word
+   * (no connection seems to break), until the others have elected a new leader that committed a
+   * write. It runs again still cut off, leading in its own eyes until its ticks show that no
+   * quorum answers, and clients come to it. What it answers then must not be stale. Other faults
+   * wait meanwhile, so that the episode plays out.
+   */
+  private injectStaleLeader(): void {
+    const prng = this.staleLeaderPrng;
+    const now = this.scheduler.now;
+    const leader = [...this.servers.values()].find((server) => server.serving && server.node!.role === 'leader' && server.pausedUntilMs <= now);
+    if (leader === undefined || this.staleLeader !== null) return;
+    this.staleLeader = leader;
+    this.lastFaultMs = now;
+    const epoch = leader.node!.epoch;
+    // The others, connected among themselves, can elect a new leader.
+    this.network.healAll();
+    this.network.isolate(leader.id, [...this.servers.keys()]);
+    leader.pausedUntilMs = Math.max(leader.pausedUntilMs, now + 40 * this.options.tickMs);
+    this.log(`stale leader: ${leader.id} (epoch ${epoch}) cut off and paused`);
+    // Its clients try other servers, as clients whose requests time out do.
+    const others = [...this.servers.values()].filter((server) => server !== leader);
+    for (const client of this.clients) if (client.server === leader) client.moveTo(prng.pick(others));
+    // A write of a newer epoch acknowledged to a client: what a stale answer would miss.
+    const succeeded = () => this.acknowledged.some(({ zxid }) => zxidEpoch(zxid) > epoch);
+    const watch = () => {
+      if (this.staleLeader !== leader) return;
+      if (!succeeded() && this.scheduler.now < leader.pausedUntilMs) {
+        this.scheduler.after(this.options.tickMs / 2, watch);
+        return;
+      }
+      this.scheduler.after(prng.int(2, 8) * this.options.tickMs, () => {
+        if (this.staleLeader !== leader) return;
+        this.log(`stale leader: ${leader.id} runs again, still cut off`);
+        // Until it finds out, it takes pings of sessions that the real leader may expire.
+        this.lastFaultMs = this.scheduler.now;
+        leader.resume();
+        // Clients whose sessions outlive the pause are the ones it can still serve.
+        for (const client of this.clients) if (client.sessionTimeoutMs > this.sessionTimeoutMs || prng.chance(0.5)) client.moveTo(leader, true);
+        this.scheduler.after(prng.int(3, 10) * this.options.tickMs, () => {
+          if (this.staleLeader !== leader) return;
+          this.lastFaultMs = this.scheduler.now;
+          this.network.rejoin(leader.id);
+          this.staleLeader = null;
+        });
+      });
+    };
+    watch();
   }
 
   private injectFault(): void {
@@ -263,8 +339,9 @@ class Simulation {
       this.crashAndRestart(server, 'crash');
     } else if (choice >= 10) {
       // A crash at the worst moment: right after the server sends this (a leader's proposal,
-      // before its fsync completes; a follower's ack; a leader's sync of a learner).
-      const moment = prng.pick(['proposal', 'ack', 'syncStart', 'newLeader'] as const);
+      // before its fsync completes; a follower's ack; a leader's sync of a learner), or right after
+      // one of its snapshots is published (its log may not hold all that the snapshot does yet).
+      const moment = prng.pick(['proposal', 'ack', 'syncStart', 'newLeader', 'snapshot'] as const);
       this.log(`crash ${target} right after its next ${moment}`);
       this.armedCrash = { server, moment };
     } else if (choice <= 4) {
@@ -286,7 +363,8 @@ class Simulation {
       if (!server.up) return;
       const pauseMs = prng.int(100, 2000);
       this.log(`pause ${target} for ${pauseMs} ms`);
-      server.pausedUntilMs = this.scheduler.now + pauseMs;
+      // A pause of a paused server extends it (never cuts it short).
+      server.pausedUntilMs = Math.max(server.pausedUntilMs, this.scheduler.now + pauseMs);
     } else if (ids.length > 1) {
       const other = prng.pick(ids.filter((id) => id !== target));
       this.log(`reset connection ${target}-${other}`);
@@ -295,14 +373,15 @@ class Simulation {
   }
 
   /** A targeted crash waiting for its moment (see injectFault). */
-  private armedCrash: { server: SimServer; moment: PeerMessage['type'] } | null = null;
+  private armedCrash: { server: SimServer; moment: PeerMessage['type'] | 'snapshot' } | null = null;
 
-  private onSent(server: SimServer, message: PeerMessage): void {
+  /** `moment`: a quorum message the server sent, or 'snapshot' when one of its snapshots was published. */
+  private onMoment(server: SimServer, moment: PeerMessage['type'] | 'snapshot'): void {
     const armed = this.armedCrash;
-    if (armed === null || armed.server !== server || armed.moment !== message.type || this.calm) return;
+    if (armed === null || armed.server !== server || armed.moment !== moment || this.calm) return;
     this.armedCrash = null;
     // After the event that sent it, before anything else happens (its fsync takes at least 0 ms).
-    this.scheduler.after(0, () => this.crashAndRestart(server, `crash right after ${message.type}:`));
+    this.scheduler.after(0, () => this.crashAndRestart(server, `crash right after ${moment}:`));
   }
 
   private crashAndRestart(server: SimServer, why: string): void {
@@ -327,9 +406,11 @@ class Simulation {
     this.lastFaultMs = this.scheduler.now;
     this.log('heal everything');
     this.network.healAll();
+    for (const id of this.servers.keys()) this.network.rejoin(id);
     this.network.faults = this.networkFaults();
+    this.staleLeader = null;
     for (const server of this.servers.values()) {
-      if (server.up) server.pausedUntilMs = 0;
+      if (server.up) server.resume();
       else server.start();
     }
   }
@@ -339,6 +420,7 @@ class Simulation {
 
   private record(operation: Operation, zxid: Zxid | null): void {
     this.operations.push(operation);
+    if (TRACE_OPERATIONS) this.log(`client ${operation.client} #${operation.id} ${operation.path} ${JSON.stringify(operation.op)} [${operation.invokeMs}, ${operation.returnMs}] → ${JSON.stringify(operation.result)}`);
     if (zxid !== null) this.acknowledged.push({ zxid, operation });
   }
 
@@ -375,10 +457,11 @@ class Simulation {
     if (this.closedSessions.has(sessionId)) return;
     this.closedSessions.add(sessionId);
     const now = this.scheduler.now;
-    if (now - this.lastFaultMs < 2 * this.sessionTimeoutMs || now < 2 * this.sessionTimeoutMs) return;
     for (const client of this.clients) {
       if (client.sessionId !== sessionId) continue;
-      const recent = client.pingsHeardMs.filter((heardMs) => now - heardMs < this.sessionTimeoutMs);
+      const timeoutMs = client.sessionTimeoutMs;
+      if (now - this.lastFaultMs < 2 * timeoutMs || now < 2 * timeoutMs) continue;
+      const recent = client.pingsHeardMs.filter((heardMs) => now - heardMs < timeoutMs);
       if (recent.length >= 2) this.death ??= `session 0x${sessionId.toString(16)} of client ${client.id} expired at ${now} ms although serving servers took its pings at ${recent.join(', ')} ms and nothing failed since ${this.lastFaultMs} ms`;
     }
   }
@@ -517,7 +600,7 @@ class Simulation {
       sessionsExpired: this.closedSessions.size,
       epochs: this.epochsSeen.size,
       failedSyncs: [...this.servers.values()].reduce((sum, server) => sum + server.disk.stats.failedSyncs, 0),
-      trace: ok ? [] : this.trace,
+      trace: this.trace,
     };
     if (failure !== undefined) result.failure = failure;
     return result;

@@ -135,6 +135,8 @@ export interface DiskTiming {
   syncLatencyMs(): number;
   /** Whether this fsync (or O_DSYNC write) fails with EIO: its data is then not known to be durable. */
   syncFails(): boolean;
+  /** Told of every rename, once it is done (not yet durable). */
+  renamed?(to: string): void;
 }
 
 export interface DiskStats {
@@ -298,7 +300,10 @@ class DiskView implements FileSystem {
   }
 
   rename(from: string, to: string): Promise<void> {
-    return this.now(() => this.renameSync(from, to));
+    return this.now(() => {
+      this.renameSync(from, to);
+      this.timing.renamed?.(to);
+    });
   }
 
   truncate(path: string, length: number): Promise<void> {

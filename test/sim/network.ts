@@ -32,6 +32,8 @@ export interface NetworkHost {
   deliver(delivery: Delivery): void;
   /** The connection between two servers broke; `id` hears of it. */
   connectionLost(id: ServerId, peer: ServerId): void;
+  /** The network broke a connection by itself (a fault the cluster did not schedule). */
+  faulted(what: string): void;
 }
 
 interface DirectionQueue {
@@ -47,6 +49,7 @@ export class SimNetwork {
   private readonly queues = new Map<string, DirectionQueue>();
   /** Directed links that drop everything ("a>b"). */
   private readonly cut = new Set<string>();
+  private readonly isolated = new Set<ServerId>();
   stats = { sent: 0, delivered: 0, dropped: 0, resets: 0 };
 
   constructor(
@@ -57,7 +60,20 @@ export class SimNetwork {
   ) {}
 
   isCut(from: ServerId, to: ServerId): boolean {
-    return this.cut.has(`${from}>${to}`);
+    return this.cut.has(`${from}>${to}`) || this.isolated.has(from) || this.isolated.has(to);
+  }
+
+  /**
+   * Cuts every link of a server, silently (nobody hears of a broken connection), until
+   * `rejoin`: healing partitions leaves it cut off.
+   */
+  isolate(id: ServerId, peers: readonly ServerId[]): void {
+    this.isolated.add(id);
+    for (const peer of peers) if (peer !== id) this.reset(id, peer, false);
+  }
+
+  rejoin(id: ServerId): void {
+    this.isolated.delete(id);
   }
 
   /** Cuts a directed link; a cut in either direction breaks the connection between the two. */
@@ -69,6 +85,7 @@ export class SimNetwork {
   healAll(): void {
     this.cut.clear();
   }
+
 
   /**
    * Breaks the connection between a and b: whatever is in flight is lost, and nothing more goes
@@ -93,6 +110,8 @@ export class SimNetwork {
     this.connectionOf.delete(`${self}>${peer}`);
     if (connection === undefined) return;
     this.dead.add(connection);
+    // A closing end's FIN does not cross a cut link: the other end notices only by its timeouts.
+    if (this.isCut(self, peer)) return;
     this.scheduler.after(this.prng.int(1, 5), () => this.notifyLost(peer, self, connection));
   }
 
@@ -141,7 +160,9 @@ export class SimNetwork {
     }
     if (this.prng.chance(this.faults.resetProbability)) {
       this.stats.dropped++;
-      this.reset(from, to, this.prng.chance(0.7));
+      const notify = this.prng.chance(0.7);
+      this.reset(from, to, notify);
+      this.host.faulted(`connection ${from}-${to} reset by the network${notify ? '' : ', silently'}`);
       return;
     }
     const direction = `${connection}:${from}>${to}`;

@@ -5,6 +5,7 @@ export interface Regression {
   operations?: number;
   voters?: number;
   observers?: number;
+  sessionTicks?: number;
   found: string;
 }
 
@@ -45,6 +46,31 @@ export const REGRESSIONS: readonly Regression[] = [
     seed: 4_000_278,
     found:
       'a learner not yet synced (before syncStart) logged a proposal a leader sent it on its new connection through the handle of its previous one, leaving a gap in its log and a state that differed from the others after a restart',
+  },
+  {
+    seed: 4_000_245,
+    found:
+      'a leader paused long enough to be replaced answered a sync at once from its stale tree when it ran again (the sync read the leader\'s own state, unchecked): a read after the sync missed writes acknowledged before it by the new leader (now a leader answers a sync once a quorum has echoed a ping sent after it)',
+  },
+  {
+    seed: 20_027,
+    operations: 400,
+    sessionTicks: 30,
+    found:
+      'a replaced leader, running again, refused writes (NoNode) from its stale tree: a refusal is a read of the leader\'s state and must wait for the same leadership check as a sync (the stale-leader fault)',
+  },
+  {
+    seed: 10_041,
+    operations: 400,
+    voters: 5,
+    observers: 2,
+    found:
+      'with the syncWithoutQuorum mutant on: a follower published a fuzzy snapshot holding the effects of committed txns its own log did not yet hold durably; an fsync failure lost them, it recovered the snapshot\'s zxid and replayed the DIFF after it over their effects, a state no other server had (now a snapshot is renamed into place only once the log holds everything appended before the walk ended; the snapshotBeforeLogDurable mutant pins it)',
+  },
+  {
+    seed: 129,
+    found:
+      'a follower acknowledged NEWLEADER before the cut of the leader\'s TRUNC was durable: it crashed, came back with the two txns the TRUNC had removed, led the next epoch with them and TRUNCated a follower to a zxid that follower never had (now the ack waits for the cut; the ackBeforeTruncationDurable mutant pins it)',
   },
   // Found by a sweep of 20,000 seeds from 1,000,000 at 70e07c7 (the runs differ now):
   {

@@ -1,4 +1,4 @@
-// `npm run sim -- --seeds N --ops M [--from S] [--seed S] [--calm] [--voters V --observers O]`:
+// `npm run sim -- --seeds N --ops M [--from S] [--seed S [--trace]] [--calm] [--voters V --observers O] [--session-ticks T]`:
 // long simulation sweeps. A failure prints its seed and the one-line command that reproduces it
 // exactly; the last line gives seeds/s and the simulated time covered.
 
@@ -20,6 +20,8 @@ function parse(argv: string[]): { seeds: number; from: number; overrides: Partia
   if (voters !== undefined) overrides.voters = Number(voters);
   const observers = value('--observers');
   if (observers !== undefined) overrides.observers = Number(observers);
+  const sessionTicks = value('--session-ticks');
+  if (sessionTicks !== undefined) overrides.sessionTicks = Number(sessionTicks);
   if (argv.includes('--calm')) overrides.faults = false;
   const mutant = value('--mutant');
   if (mutant !== undefined) {
@@ -65,6 +67,7 @@ for (let seed = from; seed < from + seeds; seed++) {
       `seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.watchEvents} watch events, ` +
         `${result.sessionsExpired} sessions expired, ${result.failedSyncs} failed fsyncs, ${result.epochs} epochs, ${result.events} events, ${result.simulatedMs} simulated ms`,
     );
+    if (process.argv.includes('--trace')) console.log(result.trace.join('\n'));
   }
 }
 const seconds = (performance.now() - started) / 1000;

@@ -15,7 +15,7 @@ import { SimPeerLink, type LinkObserver } from './link.js';
 import type { Delivery, SimNetwork } from './network.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
-import { SimWorld, type Incarnation } from './world.js';
+import { newIncarnation, SimWorld, type Incarnation } from './world.js';
 
 export interface SimServerOptions {
   id: ServerId;
@@ -46,6 +46,8 @@ export interface SimServerHooks {
   stopped(server: SimServer): void;
   /** The server sent a quorum message. */
   sent(server: SimServer, message: PeerMessage): void;
+  /** A snapshot of the server's was renamed into place (where recovery finds it). */
+  snapshotPublished(server: SimServer): void;
   /** A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`. */
   replaced(server: SimServer, previousZxid: Zxid, zxid: Zxid): void;
   log(server: SimServer, line: string): void;
@@ -58,7 +60,7 @@ export class SimServer {
   node: CairnNode | null = null;
   link: SimPeerLink | null = null;
   world: SimWorld | null = null;
-  incarnation: Incarnation = { alive: false, pausedUntilMs: 0 };
+  incarnation: Incarnation = { ...newIncarnation(), alive: false };
   incarnations = 0;
   /** Set while the node is being built from its disk. */
   booting = false;
@@ -88,6 +90,12 @@ export class SimServer {
     this.incarnation.pausedUntilMs = value;
   }
 
+  /** Ends a pause now (not at the time it was meant to end). */
+  resume(): void {
+    if (this.world === null) this.incarnation.pausedUntilMs = 0;
+    else this.world.resume();
+  }
+
   /** Serving clients now: built, started and with a leader. */
   get serving(): boolean {
     return this.up && this.node !== null && this.node.serving;
@@ -95,7 +103,7 @@ export class SimServer {
 
   start(): void {
     if (this.up) throw new Error(`server ${this.id} is already up`);
-    const incarnation: Incarnation = { alive: true, pausedUntilMs: 0 };
+    const incarnation = newIncarnation();
     this.incarnation = incarnation;
     this.incarnations++;
     const prng = this.options.prng.fork();
@@ -111,6 +119,9 @@ export class SimServer {
       onHalt: (exitCode) => this.crashFromWithin(`halted with exit code ${exitCode}`),
       // An exception out of a callback ends a real process: an injected EIO is such a stop (the
       // epoch files are written synchronously); anything else is a bug.
+      onRenamed: (to) => {
+        if (/\/snapshot\.[0-9a-f]+$/.test(to)) this.options.hooks.snapshotPublished(this);
+      },
       onUncaught: (error) => (isInjectedEio(error) ? this.crashFromWithin('died of an fsync failure') : this.options.hooks.died(this, 'threw', error)),
     });
     this.world = world;
@@ -121,7 +132,7 @@ export class SimServer {
       serverId: this.id,
       tickTimeMs: this.options.tickTimeMs,
       minSessionTimeoutMs: 2 * this.options.tickTimeMs,
-      maxSessionTimeoutMs: 20 * this.options.tickTimeMs,
+      maxSessionTimeoutMs: 100 * this.options.tickTimeMs,
       maxDataBytes: 1024 * 1024,
       extendedTypesEnabled: true,
       superDigest: undefined,

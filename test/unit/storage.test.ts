@@ -192,6 +192,35 @@ describe('TxnLog', () => {
     expect(records[1]!.payload).toEqual(payloadFor(4, 'new'));
   });
 
+  it('appendedDurable resolves once every earlier append is durable, and a snapshot waits for it before it is in place', async () => {
+    const log = await openLog();
+    const appended = [log.append(1, payloadFor(1)), log.append(2, payloadFor(2))];
+    let durable = false;
+    void Promise.all(appended).then(() => (durable = true));
+    const barrier = log.appendedDurable();
+    await barrier;
+    expect(durable).toBe(true);
+    let release!: () => void;
+    let reached!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const atGate = new Promise<void>((resolve) => (reached = resolve));
+    const beforePublish = () => {
+      reached();
+      return gate;
+    };
+    const written = writeSnapshot(nodeFileSystem, dir, 2, chunksOf(2, 10), { beforePublish });
+    // Synced to its temporary file, but not where recovery looks until the gate opens.
+    await atGate;
+    expect(await listSnapshots(nodeFileSystem, dir)).toEqual([]);
+    release();
+    await written;
+    expect((await listSnapshots(nodeFileSystem, dir)).map((snapshot) => snapshot.zxid)).toEqual([2]);
+    await expect(writeSnapshot(nodeFileSystem, dir, 3, chunksOf(3, 10), { beforePublish: async () => Promise.reject(new Error('no')) })).rejects.toThrow('no');
+    expect((await listSnapshots(nodeFileSystem, dir)).map((snapshot) => snapshot.zxid)).toEqual([2]);
+    expect((await readdir(dir)).filter((name) => name.includes('snapshot'))).toHaveLength(1);
+    await log.close();
+  });
+
   it('close waits for pending appends', async () => {
     const log = await openLog();
     const pending = [log.append(1, payloadFor(1)), log.append(2, payloadFor(2))];

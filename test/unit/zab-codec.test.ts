@@ -49,7 +49,7 @@ const frames: WireFrame[] = [
   { type: 'inform', entries: [] },
   { type: 'newLeader', epoch: 6, zxid: makeZxid(5, 99) },
   { type: 'upToDate', zxid: makeZxid(6, 2) },
-  { type: 'ping' },
+  { type: 'ping', round: 7 },
   { type: 'forward', payload: new TextEncoder().encode('{"op":"create","path":"/ü"}') },
   { type: 'forward', payload: new Uint8Array(0) },
   { type: 'reply', payload: bytes(0, 1, 2, 255) },
@@ -154,8 +154,8 @@ describe('peer codec on garbage', () => {
   it('refuses empty, unknown versions and unknown tags', () => {
     expectMarshallingError(bytes());
     expectMarshallingError(bytes(PEER_CODEC_VERSION));
-    expectMarshallingError(withByte(encodeFrame({ type: 'ping' }), 0, 2));
-    expectMarshallingError(withByte(encodeFrame({ type: 'ping' }), 0, 0));
+    expectMarshallingError(withByte(encodeFrame({ type: 'ping', round: 0 }), 0, 2));
+    expectMarshallingError(withByte(encodeFrame({ type: 'ping', round: 0 }), 0, 0));
     for (const tag of [0, 17, 63, 67, 255]) expectMarshallingError(bytes(PEER_CODEC_VERSION, tag));
   });
 

@@ -60,3 +60,30 @@ describe('NEWLEADER', () => {
     expect(durable.messages).toContainEqual({ to: 1, message: { type: 'ack', zxid: newLeaderZxid } });
   });
 });
+
+describe('TRUNC', () => {
+  it('acknowledges NEWLEADER only once the cut is durable (found by the simulation, seed 129)', () => {
+    // Server 2 of three, its log durable up to counter 3 of the old epoch; the new leader has only up to 1.
+    const peer = new ZabPeer(
+      { self: 2, membership: { voters: [1, 2, 3], observers: [] }, initLimit: 20, syncLimit: 10, historyLimit: 100 },
+      { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, lastZxid: makeZxid(OLD_EPOCH, 3), history: [entry(1), entry(2), entry(3)], historyBase: 0 },
+    );
+    peer.takeReady();
+    const vote = { leader: 1, zxid: makeZxid(OLD_EPOCH, 3), epoch: OLD_EPOCH };
+    peer.receive(1, { type: 'notification', vote, round: 1, state: 'leading' });
+    peer.receive(3, { type: 'notification', vote, round: 1, state: 'following' });
+    for (let tick = 0; tick < 3 && peer.role !== 'following'; tick++) peer.tick();
+    peer.takeReady();
+    step(peer, { type: 'leaderInfo', epoch: NEW_EPOCH });
+    const cut = step(peer, { type: 'syncStart', mode: 'trunc', zxid: makeZxid(OLD_EPOCH, 1) });
+    expect(cut.truncateAfter).toBe(makeZxid(OLD_EPOCH, 1));
+    // What survives the cut was durable all along, but the cut itself is not yet.
+    const early = step(peer, { type: 'newLeader', epoch: NEW_EPOCH, zxid: makeZxid(OLD_EPOCH, 1) });
+    expect(early.messages.filter((outbound) => outbound.message.type === 'ack')).toEqual([]);
+    expect(early.hardState).toBeNull();
+    peer.truncated();
+    const durable = peer.takeReady();
+    expect(durable.hardState).toEqual({ acceptedEpoch: NEW_EPOCH, currentEpoch: NEW_EPOCH });
+    expect(durable.messages).toContainEqual({ to: 1, message: { type: 'ack', zxid: makeZxid(OLD_EPOCH, 1) } });
+  });
+});
