@@ -34,6 +34,8 @@ export interface SimulationOptions {
   maxSimulatedMs: number;
   /** Switch on one deliberate bug in the real code (src/core/mutants.ts). */
   mutant?: MutantName;
+  /** Return the trace of a run that passed too (a failure always returns it). */
+  keepTrace?: boolean;
   /** A shortened zxid counter (the last a leader may use in an epoch), to exercise its roll-over. */
   zxidCounterLimit?: number;
 }
@@ -600,7 +602,7 @@ class Simulation {
       sessionsExpired: this.closedSessions.size,
       epochs: this.epochsSeen.size,
       failedSyncs: [...this.servers.values()].reduce((sum, server) => sum + server.disk.stats.failedSyncs, 0),
-      trace: this.trace,
+      trace: !ok || this.options.keepTrace === true ? this.trace : [],
     };
     if (failure !== undefined) result.failure = failure;
     return result;

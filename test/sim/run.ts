@@ -23,6 +23,7 @@ function parse(argv: string[]): { seeds: number; from: number; overrides: Partia
   const sessionTicks = value('--session-ticks');
   if (sessionTicks !== undefined) overrides.sessionTicks = Number(sessionTicks);
   if (argv.includes('--calm')) overrides.faults = false;
+  if (argv.includes('--trace')) overrides.keepTrace = true;
   const mutant = value('--mutant');
   if (mutant !== undefined) {
     if (!(mutant in MUTANTS)) throw new Error(`unknown mutant ${mutant}; known: ${Object.keys(MUTANTS).join(', ')}`);
