@@ -11,6 +11,8 @@ export const MUTANTS = {
   applyBeforeCommit: 'a follower applies a proposal as it logs it, before its commit',
   learnerExpiresSessions: 'a learner expires sessions on its own',
   logDirectoryNotSynced: 'a new log file\'s directory is not fsynced',
+  persistentWatchFiresOnce: 'a persistent watch is removed when it fires, as a one-shot watch is',
+  multiDropsLastOp: 'a multi that succeeds applies all its ops but the last',
   watchBeforeApply: 'a watch fires before the change is applied',
   reuseEpochAfterRestart: 'a restarted server reuses its old epoch (the epoch files are not written)',
   snapshotBeforeLogDurable: 'a snapshot is published before the log holds every txn whose effects it may contain',

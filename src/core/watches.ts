@@ -1,6 +1,7 @@
 // Watch registrations and ZooKeeper's trigger rules. A watcher is a number: a session id for
 // session channels, or an id the server hands to a stateless watch stream. Pure.
 
+import { mutant } from './mutants.js';
 import { ancestorsOf } from './path.js';
 import { EventType, KeeperState, WatcherType, type WatchEvent, type Zxid } from './types.js';
 import type { WatchTrigger } from './state.js';
@@ -135,7 +136,7 @@ export class WatchManager {
       collect(this.data.take(path));
       if (type === EventType.NodeDeleted) collect(this.child.take(path));
     }
-    collect(this.persistent.watchersOf(path), true);
+    collect(mutant('persistentWatchFiresOnce') ? this.persistent.take(path) : this.persistent.watchersOf(path), true);
     // Persistent recursive watches hear about every node of the subtree, but not child-list
     // changes: those are implied by the NodeCreated / NodeDeleted of the child itself.
     if (type !== EventType.NodeChildrenChanged) {

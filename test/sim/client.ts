@@ -5,9 +5,9 @@
 // operation goes into the history the checkers read.
 
 import { isKeeperError } from '../../src/core/errors.js';
-import { CreateMode, type Request, type Response, type WatchEvent, type Zxid } from '../../src/core/types.js';
+import { AddWatchMode, CreateMode, type MultiOp, type Request, type Response, type WatchEvent, type Zxid } from '../../src/core/types.js';
 import type { AnswerOutcome, SessionHandle, SessionSink } from '../../src/server/facade.js';
-import type { NodeOp, NodeResult, Operation } from './checker.js';
+import type { NodeError, NodeOp, NodeResult, Operation, SubOp } from './checker.js';
 import type { Prng } from './prng.js';
 import type { Scheduler } from './scheduler.js';
 import type { SimServer } from './server.js';
@@ -24,6 +24,8 @@ export interface ClientHost {
   recordEphemeral(sessionId: number, path: string): void;
   /** An acknowledged sequential create: the name it got, and when it was asked and answered. */
   recordSequential(path: string, invokeMs: number, returnMs: number): void;
+  /** A persistent watch set on a connection; its events are appended as they arrive. */
+  recordPersistentWatch(watch: PersistentWatch): void;
   log(line: string): void;
   keys: number;
   /** The usual session timeout clients ask for. */
@@ -60,6 +62,21 @@ class Connection {
   get serverAlive(): boolean {
     return this.server.up && this.server.incarnations === this.incarnation;
   }
+
+  /** Persistent watches set on this connection (null: asked for, not yet answered), by path. */
+  readonly persistent = new Map<string, PersistentWatch | null>();
+}
+
+/** A persistent (or persistent recursive) watch on one connection, and every event it brought. */
+export interface PersistentWatch {
+  client: number;
+  path: string;
+  mode: AddWatchMode;
+  /** The zxid its addWatch was answered at: it reports every change after this one. */
+  fromZxid: Zxid;
+  events: { zxid: Zxid; type: number }[];
+  /** Its connection is still open. */
+  live: boolean;
 }
 
 interface InFlight {
@@ -82,6 +99,8 @@ export class SimClient {
   private done = false;
   /** One-shot data watches set on the current connection: path → the version the read saw. */
   private readonly watched = new Map<string, number>();
+  /** The version of each key this client last saw (reads, conditional writes pick from it). */
+  private readonly versionsSeen = new Map<string, number>();
   private lastEventZxid: Zxid = 0;
   /** When a serving server took this session's pings (for the expiry check), newest last. */
   readonly pingsHeardMs: number[] = [];
@@ -203,6 +222,7 @@ export class SimClient {
     if (this.inFlight?.connection === connection) this.finish(null, null);
     // A session's watches live on its channel: a new channel starts with none.
     this.watched.clear();
+    for (const watch of connection.persistent.values()) if (watch !== null) watch.live = false;
     this.lastEventZxid = 0;
     this.host.scheduler.after(this.prng.int(5, 50), () => this.connect());
   }
@@ -225,6 +245,13 @@ export class SimClient {
     const where = `client ${this.id} on server ${connection.server.id}`;
     if (event.zxid < this.lastEventZxid) this.host.violation(`${where}: event at 0x${event.zxid.toString(16)} after one at 0x${this.lastEventZxid.toString(16)}`);
     this.lastEventZxid = Math.max(this.lastEventZxid, event.zxid);
+    // No one-shot watch is set on a path with a persistent one (so which watch an event is for is plain).
+    if (connection.persistent.has(event.path)) {
+      const persistent = connection.persistent.get(event.path);
+      if (persistent === null || persistent === undefined) this.host.violation(`${where}: event ${event.type} for ${event.path} before its addWatch was answered`);
+      else persistent.events.push({ zxid: event.zxid, type: event.type });
+      return;
+    }
     const version = this.watched.get(event.path);
     if (version === undefined) {
       this.host.violation(`${where}: event ${event.type} for ${event.path} with no watch set (a one-shot watch fired twice?)`);
@@ -237,7 +264,8 @@ export class SimClient {
       connection.deliver(() => {
         if (outcome.ok && outcome.value.response.op === 'getData') {
           const stat = outcome.value.response.stat;
-          if (stat.version <= version && stat.czxid <= event.zxid) {
+          // Created at the event's own zxid is a new node (a multi that deleted and created it).
+          if (stat.version <= version && stat.czxid < event.zxid) {
             this.host.violation(`${where}: after event ${event.type} for ${event.path} (zxid 0x${event.zxid.toString(16)}) a read still shows version ${stat.version}, the one watched`);
           }
         }
@@ -297,18 +325,18 @@ export class SimClient {
       this.createSpecial(connection, id, prng.chance(0.5) ? 'ephemeral' : 'sequential');
       return;
     }
-    const path = `/k${prng.int(0, this.host.keys - 1)}`;
-    const kind = readFirst ? 'read' : prng.pick(['create', 'set', 'set', 'set', 'read', 'read', 'delete'] as const);
+    if (!readFirst && prng.chance(0.05)) this.addPersistentWatch(connection);
+    const path = this.pickKey();
     const value = `c${this.id}-${id}`;
-    const op: NodeOp = kind === 'create' || kind === 'set' ? { kind, value } : { kind };
-    const operation: Operation = { id, client: this.id, path, op, invokeMs: this.host.scheduler.now, returnMs: null, result: null };
+    const op = readFirst ? ({ kind: 'read' } as const) : this.pickOp(path, value);
+    const operation: Operation = { id, client: this.id, path: op.kind === 'multi' ? op.ops[0]!.path : path, op, invokeMs: this.host.scheduler.now, returnMs: null, result: null };
     this.inFlight = { operation, connection };
     // A client gives up after a while: the outcome stays unknown.
     this.host.scheduler.after(3000, () => {
       if (this.inFlight?.operation === operation) this.finish(null, null);
     });
     const handle = connection.handle;
-    const watch = op.kind === 'read' && prng.chance(0.5) && !this.watched.has(path);
+    const watch = op.kind === 'read' && prng.chance(0.5) && !this.watched.has(path) && !connection.persistent.has(path);
     const answer = (outcome: AnswerOutcome) =>
       connection.deliver(() => {
         if (watch && outcome.ok && outcome.value.response.op === 'getData' && !connection.closed) this.watched.set(path, outcome.value.response.stat.version);
@@ -323,6 +351,69 @@ export class SimClient {
       }
       handle.submit(requestFor(op, path), answer).catch(() => undefined);
     });
+  }
+
+  private pickKey(): string {
+    return `/k${this.prng.int(0, this.host.keys - 1)}`;
+  }
+
+  /**
+   * A version to expect: the one this client last saw (or one more, or any), so that
+   * conditional writes both succeed and fail.
+   */
+  private pickVersion(path: string): number {
+    const seen = this.versionsSeen.get(path) ?? 0;
+    return this.prng.pick([-1, seen, seen, seen + 1]);
+  }
+
+  private pickOp(path: string, value: string): NodeOp {
+    const prng = this.prng;
+    if (this.host.keys > 1 && prng.chance(0.1)) {
+      const second = this.pickKey();
+      const paths = second === path ? [path, path] : [path, second];
+      const ops = paths.map((subPath, index): SubOp => {
+        const subValue = `${value}.${index}`;
+        switch (prng.pick(['create', 'set', 'set', 'delete', 'check'] as const)) {
+          case 'create':
+            return { kind: 'create', path: subPath, value: subValue };
+          case 'set':
+            return { kind: 'set', path: subPath, value: subValue, version: this.pickVersion(subPath) };
+          case 'delete':
+            return { kind: 'delete', path: subPath, version: this.pickVersion(subPath) };
+          case 'check':
+            return { kind: 'check', path: subPath, version: this.pickVersion(subPath) };
+        }
+      });
+      return { kind: 'multi', ops };
+    }
+    const kind = prng.pick(['create', 'set', 'set', 'set', 'read', 'read', 'delete'] as const);
+    switch (kind) {
+      case 'create':
+        return { kind, value };
+      case 'set':
+        return prng.chance(0.3) ? { kind, value, version: this.pickVersion(path) } : { kind, value };
+      case 'delete':
+        return prng.chance(0.3) ? { kind, version: this.pickVersion(path) } : { kind };
+      case 'read':
+        return { kind };
+    }
+  }
+
+  /** A persistent watch on a key this connection watches in no other way; its events are checked at the end. */
+  private addPersistentWatch(connection: Connection): void {
+    const path = this.pickKey();
+    if (connection.persistent.has(path) || this.watched.has(path) || connection.handle === null) return;
+    const mode = this.prng.chance(0.5) ? AddWatchMode.PERSISTENT : AddWatchMode.PERSISTENT_RECURSIVE;
+    connection.persistent.set(path, null);
+    const handle = connection.handle;
+    const answer = (outcome: AnswerOutcome) =>
+      connection.deliver(() => {
+        if (!outcome.ok) return; // stays asked-for: the path gets no one-shot watch on this connection
+        const watch: PersistentWatch = { client: this.id, path, mode, fromZxid: outcome.value.zxid, events: [], live: true };
+        connection.persistent.set(path, watch);
+        this.host.recordPersistentWatch(watch);
+      });
+    connection.server.enter(() => handle.submit({ op: 'addWatch', path, mode }, answer).catch(() => undefined));
   }
 
   /** An ephemeral node of this session, or a sequential one: checked apart from the key history. */
@@ -355,11 +446,13 @@ export class SimClient {
     if (this.inFlight?.operation !== operation) return;
     if (outcome.ok) {
       this.lastZxidSeen = Math.max(this.lastZxidSeen, outcome.value.zxid);
-      this.finish(toResult(outcome.value.response), operation.op.kind === 'read' ? null : outcome.value.zxid);
+      const result = toResult(outcome.value.response);
+      if (result.ok && result.version !== undefined) this.versionsSeen.set(operation.path, result.version);
+      this.finish(result, operation.op.kind === 'read' || !result.ok ? null : outcome.value.zxid);
       return;
     }
     const name = isKeeperError(outcome.error) ? outcome.error.codeName : 'unknown';
-    if (name === 'NoNode' || name === 'NodeExists') this.finish({ ok: false, error: name }, null);
+    if (name === 'NoNode' || name === 'NodeExists' || name === 'BadVersion') this.finish({ ok: false, error: name }, null);
     else this.finish(null, null); // ConnectionLoss, SessionExpired, ...: it may or may not have happened
   }
 
@@ -376,22 +469,54 @@ export class SimClient {
   }
 }
 
+const OPEN_ACL = [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }];
+
 function requestFor(op: NodeOp, path: string): Request {
-  const data = 'value' in op ? new TextEncoder().encode(op.value) : null;
   switch (op.kind) {
     case 'create':
-      return { op: 'create', path, data, acl: [{ perms: 31, id: { scheme: 'world', id: 'anyone' } }], mode: CreateMode.PERSISTENT };
+      return { op: 'create', path, data: new TextEncoder().encode(op.value), acl: OPEN_ACL, mode: CreateMode.PERSISTENT };
     case 'set':
-      return { op: 'setData', path, data, version: -1 };
+      return { op: 'setData', path, data: new TextEncoder().encode(op.value), version: op.version ?? -1 };
     case 'delete':
-      return { op: 'delete', path, version: -1 };
+      return { op: 'delete', path, version: op.version ?? -1 };
     case 'read':
       return { op: 'getData', path, watch: false };
+    case 'multi':
+      return { op: 'multi', ops: op.ops.map(subRequest) };
   }
 }
 
+function subRequest(sub: SubOp): MultiOp {
+  switch (sub.kind) {
+    case 'create':
+      return { op: 'create', path: sub.path, data: new TextEncoder().encode(sub.value), acl: OPEN_ACL, mode: CreateMode.PERSISTENT };
+    case 'set':
+      return { op: 'setData', path: sub.path, data: new TextEncoder().encode(sub.value), version: sub.version };
+    case 'delete':
+      return { op: 'delete', path: sub.path, version: sub.version };
+    case 'check':
+      return { op: 'check', path: sub.path, version: sub.version };
+  }
+}
+
+/** ZooKeeper's codes of the errors the model knows. */
+const ERROR_NAMES: ReadonlyMap<number, NodeError> = new Map([
+  [-101, 'NoNode'],
+  [-110, 'NodeExists'],
+  [-103, 'BadVersion'],
+]);
+
 function toResult(response: Response): NodeResult {
   switch (response.op) {
+    case 'multi': {
+      // A failed multi: ops before the failing one rolled back (0), after it -2; the failing one names the error.
+      const index = response.results.findIndex((result) => result.op === 'error' && result.code !== 0);
+      if (index === -1) return { ok: true };
+      const failing = response.results[index]!;
+      const error = failing.op === 'error' ? ERROR_NAMES.get(failing.code) : undefined;
+      if (error === undefined) throw new Error(`a multi failed with ${JSON.stringify(failing)}, which the model does not know`);
+      return { ok: false, error, index };
+    }
     case 'setData':
       return { ok: true, version: response.stat.version };
     case 'getData':

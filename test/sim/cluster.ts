@@ -6,10 +6,10 @@
 import { setImmediate as afterMicrotasks } from 'node:timers/promises';
 import { setMutantForTesting, type MutantName } from '../../src/core/mutants.js';
 import type { ReplicatedState } from '../../src/core/state.js';
-import { zxidEpoch, type TxnRecord, type Zxid } from '../../src/core/types.js';
+import { EventType, zxidEpoch, type TxnRecord, type Zxid } from '../../src/core/types.js';
 import type { PeerMessage, ServerId } from '../../src/zab/types.js';
-import { checkLinearizable, type Operation } from './checker.js';
-import { SimClient } from './client.js';
+import { checkLinearizable, pathsOf, type Operation } from './checker.js';
+import { SimClient, type PersistentWatch } from './client.js';
 import { SimNetwork, type NetworkFaults } from './network.js';
 import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
@@ -64,6 +64,9 @@ export interface SimulationResult {
   events: number;
   /** Watch events the clients received (each checked). */
   watchEvents: number;
+  /** Persistent watches set, and how many of them were still open at the end. */
+  persistentWatches: number;
+  persistentWatchesLive: number;
   /** Sessions the ensemble expired. */
   sessionsExpired: number;
   /** Epochs whose txns were applied. */
@@ -109,6 +112,13 @@ class Simulation {
   private readonly faultPrng: Prng;
   /** Forked after every other stream, so adding this fault left the others' draws as they were. */
   private readonly staleLeaderPrng: Prng;
+  /**
+   * A TRUNC is rare (a follower with txns a new leader does not have), and the moment after its
+   * acknowledgement is where a cut not yet durable would show: whether the next one is followed
+   * by a crash is drawn apart from the other faults.
+   */
+  private readonly truncCrashPrng: Prng;
+  private truncCrashArmed: boolean;
   /** The leader of a stale-leader episode under way. */
   private staleLeader: SimServer | null = null;
   private readonly network: SimNetwork;
@@ -137,6 +147,9 @@ class Simulation {
   /** Acknowledged ephemeral creates, and acknowledged sequential creates. */
   private readonly ephemerals: { sessionId: number; path: string }[] = [];
   private readonly sequentials: { path: string; invokeMs: number; returnMs: number }[] = [];
+  private readonly persistentWatches: PersistentWatch[] = [];
+  /** The watch events each committed txn makes for the keys, from the txn itself, by zxid. */
+  private readonly keyEvents = new Map<Zxid, { path: string; type: number }[]>();
   /** Epochs of the txns applied anywhere. */
   private readonly epochsSeen = new Set<number>();
   /** The first thing a server did that a real process would not survive. */
@@ -194,7 +207,9 @@ class Simulation {
           replaced: (victim, previous, zxid) => this.onReplaced(victim, previous, zxid),
           sent: (sender, message) => this.onMoment(sender, message.type),
           snapshotPublished: (publisher) => this.onMoment(publisher, 'snapshot'),
+          moment: (server, moment) => this.onMoment(server, moment),
           stopped: (victim) => {
+            this.pendingApplications.delete(victim);
             this.log(`server ${victim.id} stopped itself`);
             this.scheduler.after(this.faultPrng.int(100, 3000), () => {
               if (!victim.up && !this.calm) victim.start();
@@ -212,6 +227,7 @@ class Simulation {
       record: (operation: Operation, zxid: Zxid | null) => this.record(operation, zxid),
       recordEphemeral: (sessionId: number, path: string) => this.ephemerals.push({ sessionId, path }),
       recordSequential: (path: string, invokeMs: number, returnMs: number) => this.sequentials.push({ path, invokeMs, returnMs }),
+      recordPersistentWatch: (watch: PersistentWatch) => this.persistentWatches.push(watch),
       log: (line: string) => this.log(line),
       violation: (message: string) => (this.death ??= message),
       keys: options.keys,
@@ -219,6 +235,8 @@ class Simulation {
     };
     for (let client = 0; client < options.clients; client++) this.clients.push(new SimClient(client, host, clientPrng.fork()));
     this.staleLeaderPrng = this.prng.fork();
+    this.truncCrashPrng = this.prng.fork();
+    this.truncCrashArmed = this.truncCrashPrng.chance(0.5);
   }
 
   private networkFaults(): NetworkFaults {
@@ -248,7 +266,12 @@ class Simulation {
     }
     this.heal();
     await this.awaitQuiescence();
-    this.checkFinal();
+    // What the servers sent before they settled reaches the clients (watch events among it);
+    // meanwhile the servers may commit more (expiries), so they settle again.
+    const settled = { ms: this.scheduler.now, zxid: Math.max(...[...this.servers.values()].map((server) => server.node!.lastZxid())) };
+    while (this.scheduler.now < settled.ms + 500) await this.step();
+    await this.awaitQuiescence();
+    this.checkFinal(settled.zxid);
   }
 
   private async step(): Promise<void> {
@@ -258,6 +281,7 @@ class Simulation {
     await afterMicrotasks();
     this.events++;
     if (this.death !== null) throw new InvariantViolation(this.death);
+    this.promoteApplications();
     this.checkLeaders();
   }
 
@@ -298,7 +322,9 @@ class Simulation {
     // The others, connected among themselves, can elect a new leader.
     this.network.healAll();
     this.network.isolate(leader.id, [...this.servers.keys()]);
-    leader.pausedUntilMs = Math.max(leader.pausedUntilMs, now + 40 * this.options.tickMs);
+    // Paused until the episode lets it run (below), at most 40 ticks unless healing comes first.
+    const latestResumeMs = now + 40 * this.options.tickMs;
+    leader.pausedUntilMs = Number.MAX_SAFE_INTEGER;
     this.log(`stale leader: ${leader.id} (epoch ${epoch}) cut off and paused`);
     // Its clients try other servers, as clients whose requests time out do.
     const others = [...this.servers.values()].filter((server) => server !== leader);
@@ -307,7 +333,7 @@ class Simulation {
     const succeeded = () => this.acknowledged.some(({ zxid }) => zxidEpoch(zxid) > epoch);
     const watch = () => {
       if (this.staleLeader !== leader) return;
-      if (!succeeded() && this.scheduler.now < leader.pausedUntilMs) {
+      if (!succeeded() && this.scheduler.now < latestResumeMs) {
         this.scheduler.after(this.options.tickMs / 2, watch);
         return;
       }
@@ -343,6 +369,7 @@ class Simulation {
       // A crash at the worst moment: right after the server sends this (a leader's proposal,
       // before its fsync completes; a follower's ack; a leader's sync of a learner), or right after
       // one of its snapshots is published (its log may not hold all that the snapshot does yet).
+      // (Crashes right after a TRUNC's acknowledgement are drawn apart: see truncCrashArmed.)
       const moment = prng.pick(['proposal', 'ack', 'syncStart', 'newLeader', 'snapshot'] as const);
       this.log(`crash ${target} right after its next ${moment}`);
       this.armedCrash = { server, moment };
@@ -375,10 +402,18 @@ class Simulation {
   }
 
   /** A targeted crash waiting for its moment (see injectFault). */
-  private armedCrash: { server: SimServer; moment: PeerMessage['type'] | 'snapshot' } | null = null;
+  private armedCrash: { server: SimServer; moment: Moment } | null = null;
 
-  /** `moment`: a quorum message the server sent, or 'snapshot' when one of its snapshots was published. */
-  private onMoment(server: SimServer, moment: PeerMessage['type'] | 'snapshot'): void {
+  /**
+   * `moment`: a quorum message the server sent, 'snapshot' when one of its snapshots was
+   * published, 'truncAck' when it acknowledged a sync that began with a TRUNC.
+   */
+  private onMoment(server: SimServer, moment: Moment): void {
+    if (moment === 'truncAck' && this.truncCrashArmed && this.options.faults && !this.calm) {
+      this.truncCrashArmed = this.truncCrashPrng.chance(0.5);
+      this.scheduler.after(0, () => this.crashAndRestart(server, 'crash right after acknowledging a TRUNC:'));
+      return;
+    }
     const armed = this.armedCrash;
     if (armed === null || armed.server !== server || armed.moment !== moment || this.calm) return;
     this.armedCrash = null;
@@ -399,6 +434,7 @@ class Simulation {
   }
 
   private crash(server: SimServer): void {
+    this.pendingApplications.delete(server);
     server.crash(this.faultPrng);
     this.network.crashed(server.id, [...this.servers.keys()]);
   }
@@ -436,16 +472,52 @@ class Simulation {
     this.epochsSeen.add(Math.floor(zxid / 2 ** 32));
     const txn = record.txn;
     if (txn.type === 'closeSession') {
-      this.onSessionClosed(record.header.sessionId);
       const left = state.tree.ephemeralsOf(record.header.sessionId);
       if (left.size > 0) this.death ??= `server ${server.id} closed session 0x${record.header.sessionId.toString(16)} but kept its ephemerals ${[...left].join(', ')}`;
     }
-    const fingerprint = `${record.header.sessionId}:${record.header.cxid}:${record.txn.type}:${state.tree.digest()}`;
-    const known = this.committed.get(zxid);
-    if (known === undefined) {
-      this.committed.set(zxid, { fingerprint, previous });
+    const application: Application = { record, previous, fingerprint: `${record.header.sessionId}:${record.header.cxid}:${record.txn.type}:${state.tree.digest()}` };
+    if (server.serving) {
+      this.commitApplication(server, application);
       return;
     }
+    // A server that does not serve may apply what is not committed: a restarted one replays its
+    // whole log, a learner applies what a new leader syncs before the epoch is established. That
+    // counts once it serves (promoteApplications), and not at all if it is cut back first.
+    this.compareApplication(server, application);
+    let pending = this.pendingApplications.get(server);
+    if (pending === undefined) this.pendingApplications.set(server, (pending = []));
+    pending.push(application);
+  }
+
+  /** Applications of servers that did not serve then, kept until they do (see onApplied). */
+  private readonly pendingApplications = new Map<SimServer, Application[]>();
+
+  private promoteApplications(): void {
+    for (const [server, pending] of this.pendingApplications) {
+      if (!server.serving) continue;
+      this.pendingApplications.delete(server);
+      for (const application of pending) this.commitApplication(server, application);
+    }
+  }
+
+  /** A txn a serving server applied is committed. */
+  private commitApplication(server: SimServer, application: Application): void {
+    const { record, previous, fingerprint } = application;
+    const zxid = record.header.zxid;
+    if (record.txn.type === 'closeSession') this.onSessionClosed(record.header.sessionId);
+    if (this.committed.has(zxid)) {
+      this.compareApplication(server, application);
+      return;
+    }
+    this.committed.set(zxid, { fingerprint, previous });
+    const events = keyEventsOf(record);
+    if (events.length > 0) this.keyEvents.set(zxid, events);
+  }
+
+  private compareApplication(server: SimServer, { record, previous, fingerprint }: Application): void {
+    const zxid = record.header.zxid;
+    const known = this.committed.get(zxid);
+    if (known === undefined) return;
     if (known.fingerprint !== fingerprint) this.death ??= `server ${server.id} applied a different txn at zxid ${hex(zxid)} (${fingerprint} vs ${known.fingerprint})`;
     else if (known.previous !== previous) this.death ??= `server ${server.id} applied ${hex(zxid)} after ${hex(previous)}, others after ${hex(known.previous)}: committed prefixes differ`;
   }
@@ -474,6 +546,8 @@ class Simulation {
    * (servers apply only what is committed).
    */
   private onReplaced(server: SimServer, previous: Zxid, zxid: Zxid): void {
+    const pending = this.pendingApplications.get(server);
+    if (pending !== undefined) this.pendingApplications.set(server, pending.filter((application) => application.record.header.zxid <= zxid));
     if (zxid >= previous) return;
     for (const committed of this.committed.keys()) {
       if (committed > zxid && committed <= previous) {
@@ -485,7 +559,9 @@ class Simulation {
 
   private onProposed(record: TxnRecord): void {
     const txn = record.txn;
-    if ((txn.type === 'create' || txn.type === 'setData') && txn.data !== null) this.proposedValues.add(new TextDecoder().decode(txn.data));
+    for (const part of txn.type === 'multi' ? txn.txns : [txn]) {
+      if ((part.type === 'create' || part.type === 'setData') && part.data !== null) this.proposedValues.add(new TextDecoder().decode(part.data));
+    }
   }
 
   private onDied(server: SimServer, why: string, error: unknown): void {
@@ -522,7 +598,8 @@ class Simulation {
       .join(' ');
   }
 
-  private checkFinal(): void {
+  /** `settledZxid`: where the ensemble first settled; watch events of changes up to it have all arrived. */
+  private checkFinal(settledZxid: Zxid): void {
     const servers = [...this.servers.values()];
     const digests = new Set(servers.map((server) => server.node!.state.tree.digest()));
     check(digests.size === 1, `tree digests differ at quiescence: ${this.describe()}`);
@@ -532,8 +609,30 @@ class Simulation {
     }
     this.checkEphemerals();
     this.checkSequentials();
+    this.checkPersistentWatches(settledZxid);
     const outcome = checkLinearizable(this.operations.filter((operation) => this.mayHaveHappened(operation)));
-    check(outcome.ok, `history not linearizable for ${outcome.failedPath}:\n${this.describeHistory(outcome.failedPath!)}`);
+    if (!outcome.ok) check(false, `history not linearizable for ${outcome.failedPaths!.join(', ')}:\n${this.describeHistory(outcome.failedPaths!)}`);
+  }
+
+  /**
+   * A persistent watch misses no event: it brought one for every change to its path committed
+   * after its addWatch was answered, in order, and nothing else, up to where the ensemble settled
+   * on a connection still open at the end, else up to the last event it brought (the changes come from the committed
+   * txns themselves, not from the servers' watch code).
+   */
+  private checkPersistentWatches(settledZxid: Zxid): void {
+    const committed = [...this.keyEvents].sort(([a], [b]) => a - b);
+    for (const watch of this.persistentWatches) {
+      // On a connection still open at the end, up to where the ensemble settled; else up to the last event it brought.
+      const last = watch.live ? Math.max(settledZxid, watch.events.at(-1)?.zxid ?? 0) : watch.events.at(-1)?.zxid;
+      if (last === undefined) continue;
+      const expected = committed
+        .filter(([zxid]) => zxid > watch.fromZxid && zxid <= last)
+        .flatMap(([zxid, events]) => events.filter((event) => event.path === watch.path).map((event) => ({ zxid, type: event.type })));
+      const got = watch.events.map((event) => `${hex(event.zxid)}:${event.type}`).join(' ');
+      const want = expected.map((event) => `${hex(event.zxid)}:${event.type}`).join(' ');
+      check(got === want, `client ${watch.client}'s persistent watch (mode ${watch.mode}) on ${watch.path} from ${hex(watch.fromZxid)} brought [${got}], but the committed changes were [${want}]`);
+    }
   }
 
   /** An ephemeral exists exactly while its session lives. */
@@ -566,11 +665,11 @@ class Simulation {
     }
   }
 
-  private describeHistory(path: string): string {
+  private describeHistory(paths: string[]): string {
     return this.operations
-      .filter((operation) => operation.path === path && this.mayHaveHappened(operation))
+      .filter((operation) => pathsOf(operation).some((path) => paths.includes(path)) && this.mayHaveHappened(operation))
       .map((operation) => {
-        const op = 'value' in operation.op ? `${operation.op.kind}(${operation.op.value})` : operation.op.kind;
+        const op = describeOp(operation);
         const result = operation.result === null ? '?' : JSON.stringify(operation.result);
         return `  #${operation.id} client ${operation.client} ${op} [${operation.invokeMs}, ${operation.returnMs ?? '∞'}] → ${result}`;
       })
@@ -585,8 +684,14 @@ class Simulation {
    */
   private mayHaveHappened(operation: Operation): boolean {
     if (operation.returnMs !== null) return true;
-    if (operation.op.kind === 'read') return false;
-    if (operation.op.kind === 'create' || operation.op.kind === 'set') return this.proposedValues.has(operation.op.value);
+    const op = operation.op;
+    if (op.kind === 'read') return false;
+    if (op.kind === 'create' || op.kind === 'set') return this.proposedValues.has(op.value);
+    if (op.kind === 'multi') {
+      // All of it or none: a multi with a value no leader proposed never happened.
+      const values = op.ops.flatMap((sub) => (sub.kind === 'create' || sub.kind === 'set' ? [sub.value] : []));
+      return values.every((value) => this.proposedValues.has(value));
+    }
     return true;
   }
 
@@ -599,6 +704,8 @@ class Simulation {
       simulatedMs: this.scheduler.now,
       events: this.events,
       watchEvents: this.clients.reduce((sum, client) => sum + client.eventCount, 0),
+      persistentWatches: this.persistentWatches.length,
+      persistentWatchesLive: this.persistentWatches.filter((watch) => watch.live).length,
       sessionsExpired: this.closedSessions.size,
       epochs: this.epochsSeen.size,
       failedSyncs: [...this.servers.values()].reduce((sum, server) => sum + server.disk.stats.failedSyncs, 0),
@@ -617,4 +724,40 @@ function range(from: number, to: number): number[] {
 
 function hex(zxid: number): string {
   return `0x${zxid.toString(16)}`;
+}
+
+type Moment = PeerMessage['type'] | 'snapshot' | 'truncAck';
+
+interface Application {
+  record: TxnRecord;
+  previous: Zxid;
+  fingerprint: string;
+}
+
+function describeOp(operation: Operation): string {
+  const op = operation.op;
+  switch (op.kind) {
+    case 'create':
+      return `create(${op.value})`;
+    case 'set':
+      return op.version === undefined ? `set(${op.value})` : `set(${op.value}, v${op.version})`;
+    case 'delete':
+      return op.version === undefined ? 'delete' : `delete(v${op.version})`;
+    case 'read':
+      return 'read';
+    case 'multi':
+      return `multi[${op.ops.map((sub) => `${sub.kind} ${sub.path}${'value' in sub ? `=${sub.value}` : ''}${'version' in sub ? ` v${sub.version}` : ''}`).join('; ')}]`;
+  }
+}
+
+/** The events a committed txn makes for the keys (/k*), in order: what a persistent watch on one must bring. */
+function keyEventsOf(record: TxnRecord): { path: string; type: number }[] {
+  const txn = record.txn;
+  const events: { path: string; type: number }[] = [];
+  for (const part of txn.type === 'multi' ? txn.txns : [txn]) {
+    if (part.type !== 'create' && part.type !== 'setData' && part.type !== 'delete') continue;
+    if (!/^\/k\d+$/.test(part.path)) continue;
+    events.push({ path: part.path, type: part.type === 'create' ? EventType.NodeCreated : part.type === 'delete' ? EventType.NodeDeleted : EventType.NodeDataChanged });
+  }
+  return events;
 }

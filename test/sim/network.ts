@@ -25,6 +25,9 @@ export interface Delivery {
   attachment?: Uint8Array[];
 }
 
+/** How often what is held for a paused server looks again (a pause may end early, or have no set end). */
+const PAUSE_RECHECK_MS = 50;
+
 export interface NetworkHost {
   isUp(id: ServerId): boolean;
   /** When a paused server will take this delivery (now if not paused). */
@@ -197,7 +200,7 @@ export class SimNetwork {
     const availableAt = this.host.availableAt(to);
     if (availableAt > this.scheduler.now) {
       // Held while the receiver is paused; everything behind it waits too.
-      this.scheduler.at(availableAt, () => this.arrive(direction, queue));
+      this.scheduler.at(Math.min(availableAt, this.scheduler.now + PAUSE_RECHECK_MS), () => this.arrive(direction, queue));
       return;
     }
     queue.items.shift();
@@ -227,7 +230,12 @@ export class SimNetwork {
           this.stats.delivered++;
           this.host.deliver({ from, to, message });
         };
-        if (availableAt > this.scheduler.now) this.scheduler.at(availableAt, deliver);
+        const attempt = (): void => {
+          const at = this.host.availableAt(to);
+          if (at > this.scheduler.now) this.scheduler.at(Math.min(at, this.scheduler.now + PAUSE_RECHECK_MS), attempt);
+          else deliver();
+        };
+        if (availableAt > this.scheduler.now) attempt();
         else deliver();
       });
     }

@@ -65,7 +65,7 @@ for (let seed = from; seed < from + seeds; seed++) {
     if (verbose) console.log(result.trace.join('\n'));
   } else if (verbose) {
     console.log(
-      `seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.watchEvents} watch events, ` +
+      `seed ${seed} ok: ${result.operations} ops, ${result.acknowledgedWrites} acknowledged writes, ${result.watchEvents} watch events, ${result.persistentWatches} persistent watches (${result.persistentWatchesLive} open at the end), ` +
         `${result.sessionsExpired} sessions expired, ${result.failedSyncs} failed fsyncs, ${result.epochs} epochs, ${result.events} events, ${result.simulatedMs} simulated ms`,
     );
     if (process.argv.includes('--trace')) console.log(result.trace.join('\n'));

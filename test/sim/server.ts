@@ -46,6 +46,8 @@ export interface SimServerHooks {
   stopped(server: SimServer): void;
   /** The server sent a quorum message. */
   sent(server: SimServer, message: PeerMessage): void;
+  /** The server acknowledged a sync that began with a TRUNC. */
+  moment(server: SimServer, moment: 'truncAck'): void;
   /** A snapshot of the server's was renamed into place (where recovery finds it). */
   snapshotPublished(server: SimServer): void;
   /** A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`. */
@@ -71,6 +73,21 @@ export class SimServer {
   durableClaim: Zxid = 0;
   /** The highest epoch this server acknowledged accepting (ACKEPOCH), across restarts. */
   acceptedEpochMax = 0;
+  /**
+   * Once it acknowledged a sync that began with a TRUNC: the highest zxid its log may hold since
+   * (the synced history, and what it logged after), so a restart must not recover more — that
+   * would be txns the TRUNC cut coming back. Null before any such acknowledgement.
+   */
+  recoveryCeiling: Zxid | null = null;
+  /** A TRUNC came on the current connection and no ack has gone out since. */
+  private truncUnacknowledged = false;
+  /** The highest zxid it was given to log since that TRUNC (proposals may follow NEWLEADER before its ack). */
+  private loggedSinceTrunc: Zxid = 0;
+
+  private raiseCeiling(zxid: Zxid): void {
+    this.loggedSinceTrunc = Math.max(this.loggedSinceTrunc, zxid);
+    if (this.recoveryCeiling !== null) this.recoveryCeiling = Math.max(this.recoveryCeiling, zxid);
+  }
 
   constructor(private readonly options: SimServerOptions) {
     this.id = options.id;
@@ -141,6 +158,8 @@ export class SimServer {
       sessionOutstandingLimit: 1000,
     };
     const claim = this.durableClaim;
+    const ceiling = this.recoveryCeiling;
+    this.truncUnacknowledged = false;
     const built = assembleNode({
       world,
       logger: this.logger(),
@@ -159,7 +178,10 @@ export class SimServer {
       },
       preallocateBytes: 4096,
       observer: {
-        proposed: (record) => this.options.hooks.proposed(this, record),
+        proposed: (record) => {
+          this.raiseCeiling(record.header.zxid);
+          this.options.hooks.proposed(this, record);
+        },
         applied: (record, previousZxid, state) => this.options.hooks.applied(this, record, previousZxid, state),
         replaced: (previousZxid, state) => this.options.hooks.replaced(this, previousZxid, state.lastZxid),
       },
@@ -169,6 +191,9 @@ export class SimServer {
         if (!incarnation.alive) return;
         if (node.lastZxid() < claim) {
           this.options.hooks.violated(this, `server ${this.id} acknowledged 0x${claim.toString(16)} as durable but recovered only up to 0x${node.lastZxid().toString(16)}`);
+        }
+        if (ceiling !== null && node.lastZxid() > ceiling) {
+          this.options.hooks.violated(this, `server ${this.id} recovered up to 0x${node.lastZxid().toString(16)}, past 0x${ceiling.toString(16)}: txns a TRUNC it acknowledged had cut came back`);
         }
         await node.start();
         if (!incarnation.alive) return;
@@ -206,7 +231,14 @@ export class SimServer {
     return {
       sent: (to, message) => {
         if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `→${to} ${describeMessage(message)}`);
-        if (message.type === 'ack') this.durableClaim = Math.max(this.durableClaim, message.zxid);
+        if (message.type === 'ack') {
+          this.durableClaim = Math.max(this.durableClaim, message.zxid);
+          if (this.truncUnacknowledged) {
+            this.truncUnacknowledged = false;
+            this.recoveryCeiling = Math.max(message.zxid, this.loggedSinceTrunc);
+            this.options.hooks.moment(this, 'truncAck');
+          }
+        }
         // ZAB keeps acceptedEpoch durable: a server never offers an epoch older than one it accepted.
         if (message.type === 'ackEpoch') this.acceptedEpochMax = Math.max(this.acceptedEpochMax, message.epoch);
         if (message.type === 'followerInfo' && message.acceptedEpoch < this.acceptedEpochMax) {
@@ -221,15 +253,25 @@ export class SimServer {
       },
       received: (from, message) => {
         if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
+        if (message.type === 'proposal' || message.type === 'inform') this.raiseCeiling(message.entries.at(-1)?.zxid ?? 0);
         if (message.type !== 'syncStart') return;
-        if (message.mode === 'trunc') this.durableClaim = Math.min(this.durableClaim, message.zxid);
-        if (message.mode === 'snap') this.durableClaim = message.zxid;
+        if (message.mode === 'trunc') {
+          this.durableClaim = Math.min(this.durableClaim, message.zxid);
+          this.truncUnacknowledged = true;
+          this.loggedSinceTrunc = message.zxid;
+        }
+        if (message.mode === 'snap') {
+          this.durableClaim = message.zxid;
+          this.raiseCeiling(message.zxid);
+        }
       },
     };
   }
 
   /** Delivery from the network to this incarnation's link. */
   deliver(delivery: Delivery): void {
+    // A snapshot it installs may be on disk before ZAB hears of it (the install comes first).
+    if (this.link !== null && delivery.message.type === 'syncStart' && delivery.message.mode === 'snap') this.raiseCeiling(delivery.message.zxid);
     this.link?.deliver(delivery);
   }
 
