@@ -392,7 +392,7 @@ export class ZabPeer {
       }
       if (!this.voters.includes(from) || notification.vote.leader === this.leader) return;
       if (this.role === 'leading' && this.leaderGathering()) {
-        if (this.leaderNoteElsewhere(from, notification)) {
+        if (this.leaderNoteElsewhere(from, notification) && !mutant('gatheringLeaderSitsOut')) {
           // Too few voters are left to follow us: we decided on votes that had moved on while we
           // waited, and the others settled on another leader. Look again (with this notification
           // as the first word of who leads) rather than wait out initLimit.

@@ -78,6 +78,10 @@ export interface SimulationResult {
 
 class InvariantViolation extends Error {}
 
+/** The servers' initLimit, in ticks. */
+const INIT_LIMIT_TICKS = 10;
+/** How much of initLimit a voter may lead without serving, once healed, while another serves. */
+const STUCK_LEADER_INIT_LIMIT_SHARE = 0.5;
 /** Client operations in the trace as they complete (SIM_TRACE_OPERATIONS=1). */
 const TRACE_OPERATIONS = process.env.SIM_TRACE_OPERATIONS === '1';
 /** How much of the trace a failure shows (SIM_TRACE_LINES; SIM_TRACE_MESSAGES=1 adds every quorum message). */
@@ -119,6 +123,10 @@ class Simulation {
    */
   private readonly truncCrashPrng: Prng;
   private truncCrashArmed: boolean;
+  /** Whether healing restarts the whole ensemble, and when each server comes back. */
+  private readonly restartPrng: Prng;
+  /** Since when (simulated ms) each server has led without serving while another led and served. */
+  private readonly ledUnservedSince = new Map<SimServer, number>();
   /** The leader of a stale-leader episode under way. */
   private staleLeader: SimServer | null = null;
   private readonly network: SimNetwork;
@@ -191,7 +199,7 @@ class Simulation {
         network: this.network,
         prng: this.prng.fork(),
         tickTimeMs: options.tickMs,
-        initLimit: 10,
+        initLimit: INIT_LIMIT_TICKS,
         syncLimit: 5,
         historyLimit: options.historyLimit,
         snapCount: options.snapCount,
@@ -237,6 +245,7 @@ class Simulation {
     this.staleLeaderPrng = this.prng.fork();
     this.truncCrashPrng = this.prng.fork();
     this.truncCrashArmed = this.truncCrashPrng.chance(0.5);
+    this.restartPrng = this.prng.fork();
   }
 
   private networkFaults(): NetworkFaults {
@@ -447,6 +456,14 @@ class Simulation {
     for (const id of this.servers.keys()) this.network.rejoin(id);
     this.network.faults = this.networkFaults();
     this.staleLeader = null;
+    if (this.options.faults && this.restartPrng.chance(0.3)) {
+      // An ensemble restart (`cairn ensemble` on its directories, a rolling deploy gone wrong):
+      // every server stops at once and starts again a little apart, as processes do.
+      this.log('heal: restart the whole ensemble');
+      for (const server of this.servers.values()) if (server.up) this.crash(server);
+      for (const server of this.servers.values()) this.scheduler.after(this.restartPrng.int(0, 300), () => server.up || server.start());
+      return;
+    }
     for (const server of this.servers.values()) {
       if (server.up) server.resume();
       else server.start();
@@ -570,13 +587,38 @@ class Simulation {
   }
 
   private checkLeaders(): void {
+    let serving: SimServer | undefined;
     for (const server of this.servers.values()) {
       const node = server.node;
       if (node === null || !server.up || node.role !== 'leader' || !node.serving) continue;
+      serving = server;
       const epoch = node.epoch;
       const leader = this.leaderOfEpoch.get(epoch);
       if (leader === undefined) this.leaderOfEpoch.set(epoch, server.id);
       else check(leader === server.id, `two leaders in epoch ${epoch}: ${leader} and ${server.id}`);
+    }
+    if (this.calm) this.checkNoStuckLeader(serving);
+  }
+
+  /**
+   * Once everything is healed, a voter does not go on leading without serving while another
+   * leads and serves: it would sit out initLimit before it looked again (found restarting
+   * `cairn ensemble`: a voter that decided on votes that had moved on stayed "leader, serving:
+   * false" for 20 s). Half of initLimit is more than it takes to learn the others follow elsewhere.
+   */
+  private checkNoStuckLeader(serving: SimServer | undefined): void {
+    const now = this.scheduler.now;
+    for (const server of this.servers.values()) {
+      const node = server.node;
+      const stuck = serving !== undefined && server !== serving && server.up && node !== null && node.role === 'leader' && !node.serving;
+      if (!stuck) {
+        this.ledUnservedSince.delete(server);
+        continue;
+      }
+      const since = this.ledUnservedSince.get(server) ?? now;
+      this.ledUnservedSince.set(server, since);
+      const limitMs = (STUCK_LEADER_INIT_LIMIT_SHARE * INIT_LIMIT_TICKS * this.options.tickMs);
+      if (now - since > limitMs) this.death ??= `server ${server.id} has led without serving since ${since} ms while ${serving!.id} leads and serves, everything healed: a voter stuck sitting out initLimit`;
     }
   }
 
