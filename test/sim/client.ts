@@ -75,8 +75,8 @@ export interface PersistentWatch {
   /** The zxid its addWatch was answered at: it reports every change after this one. */
   fromZxid: Zxid;
   events: { zxid: Zxid; type: number }[];
-  /** Its connection is still open. */
-  live: boolean;
+  /** Whether its connection is still open, to the incarnation of the server it was set on. */
+  live(): boolean;
 }
 
 interface InFlight {
@@ -222,7 +222,6 @@ export class SimClient {
     if (this.inFlight?.connection === connection) this.finish(null, null);
     // A session's watches live on its channel: a new channel starts with none.
     this.watched.clear();
-    for (const watch of connection.persistent.values()) if (watch !== null) watch.live = false;
     this.lastEventZxid = 0;
     this.host.scheduler.after(this.prng.int(5, 50), () => this.connect());
   }
@@ -409,7 +408,7 @@ export class SimClient {
     const answer = (outcome: AnswerOutcome) =>
       connection.deliver(() => {
         if (!outcome.ok) return; // stays asked-for: the path gets no one-shot watch on this connection
-        const watch: PersistentWatch = { client: this.id, path, mode, fromZxid: outcome.value.zxid, events: [], live: true };
+        const watch: PersistentWatch = { client: this.id, path, mode, fromZxid: outcome.value.zxid, events: [], live: () => !connection.closed && connection.serverAlive };
         connection.persistent.set(path, watch);
         this.host.recordPersistentWatch(watch);
       });

@@ -181,7 +181,7 @@ class Simulation {
         deliver: (delivery) => this.servers.get(delivery.to)!.deliver(delivery),
         connectionLost: (id, peer) => this.servers.get(id)!.connectionLost(peer),
         faulted: (what) => {
-          this.lastFaultMs = this.scheduler.now;
+          this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
           this.log(what);
         },
       },
@@ -326,7 +326,7 @@ class Simulation {
     const leader = [...this.servers.values()].find((server) => server.serving && server.node!.role === 'leader' && server.pausedUntilMs <= now);
     if (leader === undefined || this.staleLeader !== null) return;
     this.staleLeader = leader;
-    this.lastFaultMs = now;
+    this.lastFaultMs = Math.max(this.lastFaultMs, now);
     const epoch = leader.node!.epoch;
     // The others, connected among themselves, can elect a new leader.
     this.network.healAll();
@@ -350,13 +350,13 @@ class Simulation {
         if (this.staleLeader !== leader) return;
         this.log(`stale leader: ${leader.id} runs again, still cut off`);
         // Until it finds out, it takes pings of sessions that the real leader may expire.
-        this.lastFaultMs = this.scheduler.now;
+        this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
         leader.resume();
         // Clients whose sessions outlive the pause are the ones it can still serve.
         for (const client of this.clients) if (client.sessionTimeoutMs > this.sessionTimeoutMs || prng.chance(0.5)) client.moveTo(leader, true);
         this.scheduler.after(prng.int(3, 10) * this.options.tickMs, () => {
           if (this.staleLeader !== leader) return;
-          this.lastFaultMs = this.scheduler.now;
+          this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
           this.network.rejoin(leader.id);
           this.staleLeader = null;
         });
@@ -366,7 +366,7 @@ class Simulation {
   }
 
   private injectFault(): void {
-    this.lastFaultMs = this.scheduler.now;
+    this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
     const prng = this.faultPrng;
     const ids = [...this.servers.keys()];
     const choice = prng.int(0, 11);
@@ -395,6 +395,8 @@ class Simulation {
           }
       this.scheduler.after(prng.int(300, 4000), () => {
         this.log('heal partitions');
+        // A fault lasts until it ends: the session check counts from here.
+        this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
         this.network.healAll();
       });
     } else if (choice <= 6) {
@@ -403,6 +405,8 @@ class Simulation {
       this.log(`pause ${target} for ${pauseMs} ms`);
       // A pause of a paused server extends it (never cuts it short).
       server.pausedUntilMs = Math.max(server.pausedUntilMs, this.scheduler.now + pauseMs);
+      // It lasts until the server runs again (and then serves for a while on what it last knew).
+      this.lastFaultMs = Math.max(this.lastFaultMs, server.pausedUntilMs);
     } else if (ids.length > 1) {
       const other = prng.pick(ids.filter((id) => id !== target));
       this.log(`reset connection ${target}-${other}`);
@@ -438,6 +442,7 @@ class Simulation {
     this.scheduler.after(this.faultPrng.int(100, 3000), () => {
       if (server.up) return; // healing restarted it already
       this.log(`restart ${server.id}`);
+      this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
       server.start();
     });
   }
@@ -450,7 +455,7 @@ class Simulation {
 
   private heal(): void {
     this.calm = true;
-    this.lastFaultMs = this.scheduler.now;
+    this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
     this.log('heal everything');
     this.network.healAll();
     for (const id of this.servers.keys()) this.network.rejoin(id);
@@ -666,7 +671,7 @@ class Simulation {
     const committed = [...this.keyEvents].sort(([a], [b]) => a - b);
     for (const watch of this.persistentWatches) {
       // On a connection still open at the end, up to where the ensemble settled; else up to the last event it brought.
-      const last = watch.live ? Math.max(settledZxid, watch.events.at(-1)?.zxid ?? 0) : watch.events.at(-1)?.zxid;
+      const last = watch.live() ? Math.max(settledZxid, watch.events.at(-1)?.zxid ?? 0) : watch.events.at(-1)?.zxid;
       if (last === undefined) continue;
       const expected = committed
         .filter(([zxid]) => zxid > watch.fromZxid && zxid <= last)
@@ -747,7 +752,7 @@ class Simulation {
       events: this.events,
       watchEvents: this.clients.reduce((sum, client) => sum + client.eventCount, 0),
       persistentWatches: this.persistentWatches.length,
-      persistentWatchesLive: this.persistentWatches.filter((watch) => watch.live).length,
+      persistentWatchesLive: this.persistentWatches.filter((watch) => watch.live()).length,
       sessionsExpired: this.closedSessions.size,
       epochs: this.epochsSeen.size,
       failedSyncs: [...this.servers.values()].reduce((sum, server) => sum + server.disk.stats.failedSyncs, 0),

@@ -53,6 +53,8 @@ export class SimNetwork {
   /** Directed links that drop everything ("a>b"). */
   private readonly cut = new Set<string>();
   private readonly isolated = new Set<ServerId>();
+  /** Connections whose other end crashed (the one that did not crash may still send on them). */
+  private readonly ofCrashed = new Set<number>();
   stats = { sent: 0, delivered: 0, dropped: 0, resets: 0 };
 
   constructor(
@@ -128,6 +130,8 @@ export class SimNetwork {
   crashed(id: ServerId, peers: readonly ServerId[]): void {
     for (const peer of peers) {
       if (peer === id) continue;
+      const connection = this.connectionOf.get(`${peer}>${id}`);
+      if (connection !== undefined) this.ofCrashed.add(connection);
       this.reset(id, peer, this.prng.chance(0.6));
       this.connectionOf.delete(`${id}>${peer}`);
     }
@@ -154,6 +158,12 @@ export class SimNetwork {
     }
     if (this.dead.has(connection)) {
       this.stats.dropped++;
+      // The peer crashed and runs again: its kernel answers a segment of a connection it no
+      // longer has with a reset, and the sender hears of it (unless the link is cut).
+      if (this.ofCrashed.has(connection) && this.host.isUp(to) && !this.isCut(from, to) && !this.isCut(to, from)) {
+        this.ofCrashed.delete(connection);
+        this.scheduler.after(delayMs, () => this.notifyLost(from, to, connection));
+      }
       return;
     }
     if (this.isCut(from, to) || this.isCut(to, from) || !this.host.isUp(to)) {
