@@ -678,7 +678,9 @@ class Simulation {
         .flatMap(([zxid, events]) => events.filter((event) => event.path === watch.path).map((event) => ({ zxid, type: event.type })));
       const got = watch.events.map((event) => `${hex(event.zxid)}:${event.type}`).join(' ');
       const want = expected.map((event) => `${hex(event.zxid)}:${event.type}`).join(' ');
-      check(got === want, `client ${watch.client}'s persistent watch (mode ${watch.mode}) on ${watch.path} from ${hex(watch.fromZxid)} brought [${got}], but the committed changes were [${want}]`);
+      // A connection that closed may have lost the rest of its last zxid's events (a multi makes several).
+      const matches = watch.live() ? got === want : want === got || want.startsWith(`${got} `);
+      check(matches, `client ${watch.client}'s persistent watch (mode ${watch.mode}) on ${watch.path} from ${hex(watch.fromZxid)} brought [${got}], but the committed changes were [${want}]`);
     }
   }
 
