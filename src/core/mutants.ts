@@ -10,6 +10,7 @@ export const MUTANTS = {
   ackBeforeTruncationDurable: 'a follower acknowledges NEWLEADER before the cut of the leader\'s TRUNC is durable',
   applyBeforeCommit: 'a follower applies a proposal as it logs it, before its commit',
   gatheringLeaderSitsOut: 'a leader still gathering followers waits out initLimit though the other voters follow elsewhere',
+  mutualFollowersWait: 'a follower whose leader follows it (each sent the other FOLLOWERINFO) waits for it to lead',
   learnerExpiresSessions: 'a learner expires sessions on its own',
   logDirectoryNotSynced: 'a new log file\'s directory is not fsynced',
   persistentWatchFiresOnce: 'a persistent watch is removed when it fires, as a one-shot watch is',

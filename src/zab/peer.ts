@@ -776,6 +776,15 @@ export class ZabPeer {
       if (message.type === 'followerInfo') this.ready.disconnect.push(from);
       return;
     }
+    if (message.type === 'followerInfo' && !mutant('mutualFollowersWait')) {
+      // The server we follow follows us: each of us decided on the other from votes that had moved
+      // on (a stale LEADING and a stale FOLLOWING make a quorum of the out-of-election). Neither
+      // would ever lead, and each one's FOLLOWERINFO would keep the other from timing out: look
+      // again, which drops the connection and so sends it looking too (found by the simulation,
+      // seed 9,012,941).
+      this.startLooking();
+      return;
+    }
     learner.lastHeardTick = this.ticks;
     switch (message.type) {
       case 'leaderInfo':

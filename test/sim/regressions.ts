@@ -78,6 +78,11 @@ export const REGRESSIONS: readonly Regression[] = [
       'with the gatheringLeaderSitsOut mutant on (the fix of an ensemble restart that left a voter "leader, serving: false" for initLimit removed): once healed, server 1 led without serving while 3 led and served (the simulation reproduces it since a heal may restart the whole ensemble and a stuck leader is checked for)',
   },
   {
+    seed: 9_012_941,
+    found:
+      'after a heal, servers 1 and 3 each decided to follow the other (a stale LEADING from 1 and a stale FOLLOWING from 2, paused, made a quorum of the out-of-election for 3; 1, 2 and 3 then elected 3), and each one\'s FOLLOWERINFO, coming from its own leader, kept the other from timing out: no leader for 120 s (now a follower whose leader sends it FOLLOWERINFO looks again; the mutualFollowersWait mutant pins it)',
+  },
+  {
     seed: 9_103_418,
     found:
       'a persistent watch whose connection closed between the two events of one multi (a create and a setData of its node, one zxid) was taken to have missed the second (now a closed connection\'s events need only be a prefix of the committed ones)',

@@ -230,7 +230,7 @@ export class SimServer {
   private linkObserver(): LinkObserver {
     return {
       sent: (to, message) => {
-        if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `→${to} ${describeMessage(message)}`);
+        if (TRACE_MESSAGES && (message.type !== 'notification' || TRACE_NOTIFICATIONS)) this.options.hooks.log(this, `→${to} ${describeMessage(message)}`);
         if (message.type === 'ack') {
           this.durableClaim = Math.max(this.durableClaim, message.zxid);
           if (this.truncUnacknowledged) {
@@ -252,7 +252,7 @@ export class SimServer {
         if (message.type !== 'notification') this.options.hooks.sent(this, message);
       },
       received: (from, message) => {
-        if (TRACE_MESSAGES && message.type !== 'notification') this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
+        if (TRACE_MESSAGES && (message.type !== 'notification' || TRACE_NOTIFICATIONS)) this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
         if (message.type === 'proposal' || message.type === 'inform') this.raiseCeiling(message.entries.at(-1)?.zxid ?? 0);
         if (message.type !== 'syncStart') return;
         if (message.mode === 'trunc') {
@@ -297,6 +297,8 @@ export class SimServer {
 }
 
 const TRACE_MESSAGES = process.env.SIM_TRACE_MESSAGES === '1';
+/** Election notifications too (SIM_TRACE_NOTIFICATIONS=1): many, since a looking server repeats its vote every tick. */
+const TRACE_NOTIFICATIONS = process.env.SIM_TRACE_NOTIFICATIONS === '1';
 
 function isInjectedEio(error: unknown): boolean {
   return error instanceof Error && (error as NodeJS.ErrnoException).code === 'EIO';
