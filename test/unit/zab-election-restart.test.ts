@@ -6,8 +6,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { makeZxid } from '../../src/core/types.js';
-import { ZabPeer, type PeerOptions } from '../../src/zab/peer.js';
-import type { PeerMessage, ServerId } from '../../src/zab/types.js';
+import type { ServerId } from '../../src/zab/types.js';
+import { fromTo, ZabRouter } from '../support/zab-router.js';
 
 const VOTERS: ServerId[] = [1, 2, 3];
 const EPOCH = 2;
@@ -15,119 +15,14 @@ const LAST_ZXID = makeZxid(EPOCH, 1);
 /** Far more ticks than any of these elections may take, so a stuck server stands out. */
 const INIT_LIMIT = 50;
 
-interface InFlight {
-  from: ServerId;
-  to: ServerId;
-  message: PeerMessage;
+function restartedEnsemble(): ZabRouter {
+  return new ZabRouter({ voters: VOTERS, initLimit: INIT_LIMIT, syncLimit: 10, hardState: { acceptedEpoch: EPOCH, currentEpoch: EPOCH }, lastZxid: LAST_ZXID });
 }
-
-type Filter = (message: InFlight) => boolean;
-
-class Router {
-  readonly peers = new Map<ServerId, ZabPeer>();
-  inFlight: InFlight[] = [];
-  /** Notifications matching this never arrive (the election channel is lossy). */
-  lose: Filter = () => false;
-
-  start(self: ServerId): ZabPeer {
-    const options: PeerOptions = { self, membership: { voters: VOTERS, observers: [] }, initLimit: INIT_LIMIT, syncLimit: 10, historyLimit: 100 };
-    const peer = new ZabPeer(options, { hardState: { acceptedEpoch: EPOCH, currentEpoch: EPOCH }, lastZxid: LAST_ZXID, history: [], historyBase: 0 });
-    // A server that was not running never hears what was sent to it before it started.
-    this.inFlight = this.inFlight.filter((message) => message.to !== self);
-    this.peers.set(self, peer);
-    this.collect(self);
-    return peer;
-  }
-
-  peer(id: ServerId): ZabPeer {
-    return this.peers.get(id)!;
-  }
-
-  /** Carries out a peer's Ready batches like the driver: fsync at once, connections closed, messages queued. */
-  collect(id: ServerId): void {
-    const peer = this.peer(id);
-    for (;;) {
-      const ready = peer.takeReady();
-      const last = ready.entries.at(-1);
-      for (const other of ready.disconnect) this.breakConnection(id, other);
-      for (const { to, message } of ready.messages) this.inFlight.push({ from: id, to, message });
-      if (last !== undefined) {
-        peer.persisted(last.zxid);
-        continue;
-      }
-      if (ready.disconnect.length === 0 && ready.messages.length === 0 && ready.committed.length === 0 && ready.hardState === null) return;
-    }
-  }
-
-  /** Closing a quorum connection loses what is on it; the other end hears of it. */
-  private breakConnection(closer: ServerId, other: ServerId): void {
-    const between = (message: InFlight) =>
-      message.message.type !== 'notification' && ((message.from === closer && message.to === other) || (message.from === other && message.to === closer));
-    this.inFlight = this.inFlight.filter((message) => !between(message));
-    const peer = this.peers.get(other);
-    if (peer === undefined) return;
-    peer.disconnected(closer);
-    this.collect(other);
-  }
-
-  /** Delivers, in order, the messages in flight now that match; what they cause stays in flight. */
-  deliver(filter: Filter = () => true): void {
-    const now = this.inFlight;
-    this.inFlight = [];
-    const kept: InFlight[] = [];
-    for (const message of now) {
-      if (!filter(message)) {
-        kept.push(message);
-        continue;
-      }
-      const peer = this.peers.get(message.to);
-      if (peer === undefined) continue;
-      if (message.message.type === 'notification' && this.lose(message)) continue;
-      peer.receive(message.from, message.message);
-      this.collect(message.to);
-    }
-    this.inFlight = [...kept, ...this.inFlight];
-  }
-
-  /** Delivers everything, including what the deliveries cause, until nothing is in flight. */
-  settle(): void {
-    for (let round = 0; round < 1000 && this.inFlight.length > 0; round++) this.deliver();
-    expect(this.inFlight).toEqual([]);
-  }
-
-  tick(id: ServerId): void {
-    this.peer(id).tick();
-    this.collect(id);
-  }
-
-  /** Every running server ticks, then the network settles; returns the tick count at which `done` held. */
-  runUntil(done: () => boolean, ticks: number): number | null {
-    for (let elapsed = 1; elapsed <= ticks; elapsed++) {
-      for (const id of this.peers.keys()) this.tick(id);
-      this.settle();
-      if (done()) return elapsed;
-    }
-    return null;
-  }
-
-  allServingUnder(leader: ServerId): boolean {
-    return [...this.peers.values()].every((peer) => peer.serving && peer.leader === leader);
-  }
-
-  describe(): string {
-    return [...this.peers.values()].map((peer) => `${peer.self}: ${peer.role}${peer.serving ? ', serving' : ''} (leader ${peer.leader})`).join('; ');
-  }
-}
-
-const fromTo =
-  (from: ServerId, to: ServerId): Filter =>
-  (message) =>
-    message.from === from && message.to === to;
 
 describe('elections after an ensemble restart', () => {
   it('a server that led on a quorum whose vote had already moved on steps down once the others settled on another leader', () => {
     // 1 and 2 start; 1 votes for 2, which has a quorum for itself and waits a tick for a better vote.
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));
@@ -145,7 +40,7 @@ describe('elections after an ensemble restart', () => {
   });
 
   it('steps down on the answers of the other leader\'s followers to its repeated announcement when every earlier word is lost', () => {
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));
@@ -168,7 +63,7 @@ describe('elections after an ensemble restart', () => {
 
   it('a server that followed a candidate which went on to follow another leader looks again when that candidate turns it away', () => {
     // 1 and 2 start; 1 votes for 2 and has a quorum for it.
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));
@@ -185,7 +80,7 @@ describe('elections after an ensemble restart', () => {
 
   it('a follower its leader has not taken in yet does not talk a gathering leader out of leading', () => {
     // 1 votes for 2 and has a quorum for it; 3 starts, and 2 moves on to 3 (as 3 does).
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));
@@ -212,7 +107,7 @@ describe('elections after an ensemble restart', () => {
 
   it('a looking server follows at once a leader that announces the vote this server cast in the same round', () => {
     // 1 and 2 elect 2; 2 decides first and announces that it leads.
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));
@@ -230,7 +125,7 @@ describe('elections after an ensemble restart', () => {
   });
 
   it('a server still waiting out the election it agreed on follows the leader whose repeated announcement reaches it first', () => {
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));
@@ -245,7 +140,7 @@ describe('elections after an ensemble restart', () => {
   });
 
   it('a leader with a quorum of connected followers keeps leading when a stale leader announces itself', () => {
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.start(3);
@@ -260,8 +155,30 @@ describe('elections after an ensemble restart', () => {
     expect(router.allServingUnder(3), router.describe()).toBe(true);
   });
 
+  it('two servers that each decided to follow the other look again rather than wait for each other forever', () => {
+    // 3 starts looking and its vote reaches 1 and 2, which move on to 3.
+    const router = restartedEnsemble();
+    router.start(1);
+    router.start(2);
+    router.start(3);
+    router.deliver((message) => message.from === 3);
+    // Late words of an older leadership of 1 reach 3 first: 1 said it led, 2 that it followed 1. Two
+    // voters of three out of election for one leader, which says it leads, settle 3's election.
+    const stale = (state: 'leading' | 'following') => ({ type: 'notification' as const, vote: { leader: 1, zxid: LAST_ZXID, epoch: EPOCH }, round: 0, state });
+    router.peer(3).receive(1, stale('leading'));
+    router.peer(3).receive(2, stale('following'));
+    router.collect(3);
+    expect([router.peer(3).role, router.peer(3).leader]).toEqual(['following', 1]);
+    // 3's FOLLOWERINFO reaches 1 while 1 still looks (dropped there); 1 and 2 elect 3 and send it
+    // theirs. 3 turns 2 away; 1's comes from the very server 3 follows.
+    router.settle();
+    const ticks = router.runUntil(() => router.allServingUnder(3), INIT_LIMIT - 10);
+    expect(ticks, router.describe()).not.toBeNull();
+    expect(ticks!).toBeLessThanOrEqual(10);
+  });
+
   it('a leader that is not serving says which voters it is waiting for', () => {
-    const router = new Router();
+    const router = restartedEnsemble();
     router.start(1);
     router.start(2);
     router.deliver(fromTo(2, 1));

@@ -6,92 +6,16 @@
 
 import { describe, expect, it } from 'vitest';
 import { makeZxid } from '../../src/core/types.js';
-import { ZabPeer } from '../../src/zab/peer.js';
-import type { PeerMessage, ServerId } from '../../src/zab/types.js';
+import type { ZabPeer } from '../../src/zab/peer.js';
+import type { ServerId } from '../../src/zab/types.js';
+import { type InFlight, ZabRouter } from '../support/zab-router.js';
 
 const VOTERS: ServerId[] = [1, 2, 3];
 
-interface InFlight {
-  from: ServerId;
-  to: ServerId;
-  message: PeerMessage;
-}
-
-class Router {
-  readonly peers = new Map<ServerId, ZabPeer>();
-  inFlight: InFlight[] = [];
-  readonly syncsDone = new Map<ServerId, number[]>();
-  readonly received: InFlight[] = [];
-
+class Router extends ZabRouter {
   constructor(observers: ServerId[] = []) {
-    for (const self of [...VOTERS, ...observers]) {
-      const peer = new ZabPeer(
-        { self, membership: { voters: VOTERS, observers }, initLimit: 10, syncLimit: 5, historyLimit: 100 },
-        { hardState: { acceptedEpoch: 1, currentEpoch: 1 }, lastZxid: makeZxid(1, 1), history: [], historyBase: 0 },
-      );
-      this.peers.set(self, peer);
-      this.syncsDone.set(self, []);
-    }
-    for (const id of this.peers.keys()) this.collect(id);
-  }
-
-  peer(id: ServerId): ZabPeer {
-    return this.peers.get(id)!;
-  }
-
-  /** Carries out a peer's Ready batches like the driver: fsync at once, messages queued. */
-  collect(id: ServerId): void {
-    const peer = this.peer(id);
-    for (;;) {
-      const ready = peer.takeReady();
-      this.syncsDone.get(id)!.push(...ready.syncsDone);
-      for (const { to, message } of ready.messages) this.inFlight.push({ from: id, to, message });
-      const last = ready.entries.at(-1);
-      if (last !== undefined) {
-        peer.persisted(last.zxid);
-        continue;
-      }
-      if (ready.messages.length === 0 && ready.hardState === null) return;
-    }
-  }
-
-  /**
-   * Delivers what is in flight and what that causes, until nothing moves; only messages `pass`
-   * lets through are delivered, the others stay in flight.
-   */
-  settle(pass: (message: InFlight) => boolean = () => true): void {
-    for (let round = 0; round < 100; round++) {
-      const now = this.inFlight;
-      this.inFlight = [];
-      let moved = false;
-      for (const message of now) {
-        if (!pass(message)) {
-          this.inFlight.push(message);
-          continue;
-        }
-        moved = true;
-        this.received.push(message);
-        this.peer(message.to).receive(message.from, message.message);
-        this.collect(message.to);
-      }
-      if (!moved) return;
-    }
-  }
-
-  /** Loses what is in flight that matches (a partition). */
-  drop(lost: (message: InFlight) => boolean): void {
-    this.inFlight = this.inFlight.filter((message) => !lost(message));
-  }
-
-  /** Ticks every server, then delivers; what `lost` matches never arrives. */
-  tickAll(lost: (message: InFlight) => boolean = () => false): void {
-    for (const [id, peer] of this.peers) {
-      peer.tick();
-      this.collect(id);
-    }
-    this.drop(lost);
-    this.settle((message) => !lost(message));
-    this.drop(lost);
+    super({ voters: VOTERS, observers, initLimit: 10, syncLimit: 5, hardState: { acceptedEpoch: 1, currentEpoch: 1 }, lastZxid: makeZxid(1, 1) });
+    this.startAll();
   }
 
   /** Elects server 3 (the highest id, all else equal) and waits until it serves. */
