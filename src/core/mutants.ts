@@ -11,6 +11,7 @@ export const MUTANTS = {
   applyBeforeCommit: 'a follower applies a proposal as it logs it, before its commit',
   gatheringLeaderSitsOut: 'a leader still gathering followers waits out initLimit though the other voters follow elsewhere',
   mutualFollowersWait: 'a follower whose leader follows it (each sent the other FOLLOWERINFO) waits for it to lead',
+  laterEpochVoterLeftOut: 'a leader goes on leading though a voter that accepted a later epoch can never join it',
   learnerExpiresSessions: 'a learner expires sessions on its own',
   logDirectoryNotSynced: 'a new log file\'s directory is not fsynced',
   persistentWatchFiresOnce: 'a persistent watch is removed when it fires, as a one-shot watch is',

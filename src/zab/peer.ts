@@ -499,6 +499,16 @@ export class ZabPeer {
       if (leader.epochDecided && !known.ackedEpoch) this.send(from, { type: 'leaderInfo', epoch: leader.epoch });
       return;
     }
+    if (leader.epochDecided && acceptedEpoch > leader.epoch && !observer && !mutant('laterEpochVoterLeftOut')) {
+      // The voter accepted a later epoch from a would-be leader that never established: it will
+      // refuse ours, look again, find us leading and come back, for as long as we lead (ZooKeeper's
+      // "Leaders epoch is less than accepted epoch"). Take that epoch on and look again, as Raft
+      // does on a higher term: the next leader's epoch is above it (found by the simulation, seed
+      // 9,201,918: a leader paused across two failed attempts of another left it out for good).
+      this.setHardState({ acceptedEpoch, currentEpoch: this.hard.currentEpoch });
+      this.startLooking();
+      return;
+    }
     leader.learners.set(from, {
       id: from,
       observer,
@@ -834,7 +844,11 @@ export class ZabPeer {
 
   private onLeaderInfo(epoch: number): void {
     const learner = this.learnerState!;
-    if (epoch < this.hard.acceptedEpoch) {
+    // ZAB's promise: never acknowledge an epoch below one we accepted. An observer's promise
+    // counts for nothing (its acknowledgements are never part of a quorum), so it joins a leader
+    // whose epoch is below one it accepted from a would-be leader that never established, or it
+    // could never join again.
+    if (epoch < this.hard.acceptedEpoch && (!this.isObserver || epoch < this.hard.currentEpoch)) {
       this.startLooking();
       return;
     }

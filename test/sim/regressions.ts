@@ -83,6 +83,11 @@ export const REGRESSIONS: readonly Regression[] = [
       'after a heal, servers 1 and 3 each decided to follow the other (a stale LEADING from 1 and a stale FOLLOWING from 2, paused, made a quorum of the out-of-election for 3; 1, 2 and 3 then elected 3), and each one\'s FOLLOWERINFO, coming from its own leader, kept the other from timing out: no leader for 120 s (now a follower whose leader sends it FOLLOWERINFO looks again; the mutualFollowersWait mutant pins it)',
   },
   {
+    seed: 9_201_918,
+    found:
+      'while leader 1 was paused, 3 tried twice to lead and failed, leaving 3 and observer 4 with accepted epoch 6; 1 came back and led epoch 5 with 2, and 3 and 4 refused its LEADERINFO (below the epoch they accepted) and came back to it, for as long as it led (now a leader that hears of a voter\'s later accepted epoch takes it on and looks again, and an observer joins a lower epoch; the laterEpochVoterLeftOut mutant pins the first, test/unit/zab-accepted-epoch.test.ts both)',
+  },
+  {
     seed: 9_103_418,
     found:
       'a persistent watch whose connection closed between the two events of one multi (a create and a setData of its node, one zxid) was taken to have missed the second (now a closed connection\'s events need only be a prefix of the committed ones)',

@@ -41,8 +41,8 @@ export class ZabRouter {
   constructor(private readonly options: RouterOptions) {}
 
   /** Starts a server; one that was not running never hears what was sent to it before. */
-  start(self: ServerId): ZabPeer {
-    const peer = this.create(self);
+  start(self: ServerId, hardState?: HardState): ZabPeer {
+    const peer = this.create(self, hardState);
     this.collect(self);
     return peer;
   }
@@ -54,8 +54,9 @@ export class ZabRouter {
     for (const self of all) this.collect(self);
   }
 
-  private create(self: ServerId): ZabPeer {
-    const { voters, observers = [], initLimit, syncLimit, hardState, lastZxid } = this.options;
+  /** A server, with the ensemble's starting state or epochs of its own. */
+  private create(self: ServerId, hardState = this.options.hardState): ZabPeer {
+    const { voters, observers = [], initLimit, syncLimit, lastZxid } = this.options;
     const peer = new ZabPeer({ self, membership: { voters, observers }, initLimit, syncLimit, historyLimit: 100 }, { hardState: { ...hardState }, lastZxid, history: [], historyBase: 0 });
     this.inFlight = this.inFlight.filter((message) => message.to !== self);
     this.peers.set(self, peer);
