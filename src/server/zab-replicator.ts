@@ -319,6 +319,8 @@ export class ZabReplicator implements Replicator {
       state.lastZxid = zxid;
       await this.options.persistence.installSnapshot(zxid, chunks);
       this.listener.replaceState(state);
+      // Our log ends at the snapshot now, whether or not the connection lives to deliver the syncStart.
+      this.zab.snapshotInstalled(from, zxid);
     });
   }
 

@@ -255,6 +255,29 @@ export class ZabPeer {
     this.learnerAcknowledge();
   }
 
+  /**
+   * The driver made a leader's snapshot (SNAP) at `zxid` our state and log, durably. The syncStart
+   * that announced it comes next if the connection to that leader is still up; when it is not, this
+   * is how we learn that our log now ends at the snapshot (found by the simulation, seed 9,519,386:
+   * a learner whose leader stepped down during the install went on offering its old last zxid, and
+   * the next leader's DIFF from there ran into a log that ended further on).
+   */
+  snapshotInstalled(from: ServerId, zxid: Zxid): void {
+    const learner = this.learnerState;
+    // Nothing reaches the peer while the driver installs, so it still waits for this leader's sync.
+    assert(learner !== null && learner.leader === from && learner.stage === 'epochAcked', `a snapshot from ${from} installed while waiting for its sync`);
+    if (!mutant('snapshotInstallUnreported')) this.restartLogAt(zxid);
+  }
+
+  /** Our log is a committed snapshot at `zxid` and nothing after it. */
+  private restartLogAt(zxid: Zxid): void {
+    this.history = [];
+    this.windowBase = zxid;
+    this.lastZxidValue = zxid;
+    this.durableZxid = zxid;
+    this.lastCommittedValue = zxid;
+  }
+
   /** The driver made every logged entry up to `zxid` durable. */
   persisted(zxid: Zxid): void {
     if (zxid <= this.durableZxid) return;
@@ -864,11 +887,7 @@ export class ZabPeer {
       if (!mutant('skipTruncate')) this.truncateAfter(zxid);
     } else if (mode === 'snap') {
       // The driver installed the snapshot (streamed right behind this message) before telling us.
-      this.history = [];
-      this.windowBase = zxid;
-      this.lastZxidValue = zxid;
-      this.durableZxid = zxid;
-      this.lastCommittedValue = zxid;
+      this.restartLogAt(zxid);
     } else {
       assert(zxid === this.lastZxidValue, `a DIFF starts at our last zxid ${this.lastZxidValue}, not ${zxid}`);
     }
