@@ -87,3 +87,24 @@ describe('TRUNC', () => {
     expect(durable.messages).toContainEqual({ to: 1, message: { type: 'ack', zxid: makeZxid(OLD_EPOCH, 1) } });
   });
 });
+
+describe('SNAP', () => {
+  it('a snapshot installed before the connection dropped is our log, though its syncStart never arrives (found by the simulation, seed 9,519,386)', () => {
+    const peer = followerOfOne();
+    step(peer, { type: 'leaderInfo', epoch: NEW_EPOCH });
+    // The driver installed the leader's snapshot, then the connection failed before the syncStart was delivered.
+    const snapshot = makeZxid(NEW_EPOCH - 1, 7);
+    peer.snapshotInstalled(1, snapshot);
+    peer.disconnected(1);
+    const looking = peer.takeReady();
+    expect(peer.role).toBe('looking');
+    expect(peer.lastZxid).toBe(snapshot);
+    expect(peer.lastCommitted).toBe(snapshot);
+    const votes = looking.messages.filter((outbound) => outbound.message.type === 'notification').map((outbound) => outbound.message);
+    expect(votes[0]).toMatchObject({ vote: { leader: 2, zxid: snapshot } });
+    // Only the leader whose sync we wait for can have sent it.
+    const other = followerOfOne();
+    step(other, { type: 'leaderInfo', epoch: NEW_EPOCH });
+    expect(() => other.snapshotInstalled(3, snapshot)).toThrow(/installed while waiting for its sync/);
+  });
+});
