@@ -7,7 +7,7 @@ import { loadConfig, parseServerArgs } from '../server/config.js';
 import { startServer } from '../main/start.js';
 import { ENSEMBLE_USAGE, runEnsemble } from './ensemble.js';
 
-const USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N]\n       ${ENSEMBLE_USAGE.replace('usage: ', '')}`;
+const USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N] [--allowed-origins LIST]\n       ${ENSEMBLE_USAGE.replace('usage: ', '')}`;
 
 async function runServer(argv: string[]): Promise<void> {
   const logger = pino({ name: 'cairn', level: process.env.CAIRN_LOG_LEVEL ?? 'info' });

@@ -1,4 +1,4 @@
-// Access control with ZooKeeper's semantics: the digest and ip schemes, the super digest,
+// Access control with ZooKeeper's semantics: the digest, ip and x509 schemes, the super digest,
 // ACL fix-up on create/setACL, the permission check, and getACL's redaction of digests.
 
 import { createHash } from 'node:crypto';
@@ -9,8 +9,9 @@ import { Perms, type ACL, type Id } from './types.js';
 export type AuthId = Id;
 
 // Only these schemes name a proven identity, so only they stand in for an 'auth' ACL entry.
-// ZooKeeper's ip provider answers isAuthenticated() = false, so an address never does.
-const AUTHENTICATED_SCHEMES: ReadonlySet<string> = new Set(['digest']);
+// ZooKeeper's ip provider answers isAuthenticated() = false, so an address never does; a verified
+// client certificate (x509) does.
+const AUTHENTICATED_SCHEMES: ReadonlySet<string> = new Set(['digest', 'x509']);
 
 // ---------------------------------------------------------------------------------------------
 // Digest
@@ -216,6 +217,9 @@ function entryMatches(entry: Id, ids: readonly AuthId[]): boolean {
       return ids.some((identity) => identity.scheme === 'digest' && identity.id === entry.id);
     case 'ip':
       return ids.some((identity) => identity.scheme === 'ip' && ipMatches(identity.id, entry.id));
+    case 'x509':
+      // The subject DN of the client's verified certificate, compared as ZooKeeper does: exactly.
+      return ids.some((identity) => identity.scheme === 'x509' && identity.id === entry.id);
     default:
       return false;
   }
@@ -287,6 +291,8 @@ function isValidId(scheme: string, id: string): boolean {
       return isValidDigestId(id);
     case 'ip':
       return parseIpPattern(id) !== null;
+    case 'x509':
+      return id !== '';
     default:
       return false;
   }

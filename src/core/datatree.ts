@@ -5,7 +5,20 @@
 import { crc32 } from 'node:zlib';
 import { assert, keeperError } from './errors.js';
 import type { ACL, Data, SessionId, Stat, Zxid } from './types.js';
-import { basename, parentOf } from './path.js';
+import { basename, joinPath, parentOf } from './path.js';
+import {
+  dataLengthOf,
+  formatQuotaUsage,
+  limitsPathOf,
+  parseQuotaLimits,
+  QuotaUsageTable,
+  STATS_NODE,
+  statsPathOf,
+  subjectOfAnyQuotaNode,
+  subjectOfQuotaNode,
+  type QuotaLimits,
+  type QuotaUsage,
+} from './quota.js';
 
 /** What kind of node this is beyond ephemeral/persistent: drives server-side reaping. */
 export const SYSTEM_ROOT = '/zookeeper';
@@ -123,6 +136,8 @@ export class DataTree {
   private readonly ephemeralsBySession = new Map<SessionId, Set<string>>();
   readonly containers = new Set<string>();
   readonly ttlNodes = new Set<string>();
+  /** Usage of every subtree with a quota (a limits node), kept as nodes change (ZooKeeper's pTrie and stats). */
+  private readonly quotas = new QuotaUsageTable();
   private digestSum = 0;
 
   constructor() {
@@ -247,7 +262,9 @@ export class DataTree {
       if (init.zxid > p.pzxid) p.pzxid = init.zxid;
     });
     if (exists) return false;
-    this.insert(path, new ZNode({ ...init, acl: this.acls.intern(init.acl) }));
+    const node = new ZNode({ ...init, acl: this.acls.intern(init.acl) });
+    this.insert(path, node);
+    this.accountAdded(path, node);
     return true;
   }
 
@@ -278,18 +295,21 @@ export class DataTree {
       p.children!.delete(basename(path));
       if (zxid > p.pzxid) p.pzxid = zxid;
     });
+    this.accountRemoved(path, node);
     return true;
   }
 
   setData(path: string, data: Data, version: number, zxid: Zxid, time: number): ZNode | undefined {
     const node = this.nodes.get(path);
     if (node === undefined) return undefined;
+    const lengthBefore = dataLengthOf(node.data);
     this.change(path, node, (n) => {
       n.data = data;
       n.version = version;
       n.mzxid = zxid;
       n.mtime = time;
     });
+    this.accountDataChanged(path, lengthBefore, dataLengthOf(data));
     return node;
   }
 
@@ -321,7 +341,9 @@ export class DataTree {
     const existing = this.nodes.get(path);
     if (existing !== undefined) {
       // The root and the system nodes exist from the start; the snapshot's copy wins.
+      const lengthBefore = dataLengthOf(existing.data);
       this.change(path, existing, copyInto);
+      this.accountDataChanged(path, lengthBefore, dataLengthOf(existing.data));
       return;
     }
     const parentPath = parentOf(path);
@@ -332,5 +354,120 @@ export class DataTree {
     if (parent.children === null) parent.children = new Set();
     parent.children.add(basename(path)); // child names are not part of the digest
     this.insert(path, node);
+    // A snapshot lists nodes in no particular order: a subtree's nodes may come before or after
+    // its limits node, and whichever comes later finds the other counted.
+    this.accountAdded(path, node);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Quotas. Applying a txn keeps every quota'd subtree's usage, and its stats node's data, equal
+  // to what counting the subtree would give, so replicas, snapshots and replays all agree. A
+  // subtree is quota'd while its mirror holds a limits or a stats node: were a stats node without
+  // limits left as it was (ZooKeeper's is), its data would depend on the history of the tree, and
+  // a replay over a fuzzy snapshot passes through other trees than the live one did.
+
+  /** The quota `path` counts toward (the deepest quota'd path at or above it), or null. */
+  quotaSubjectOf(path: string): string | null {
+    return this.quotas.subjectOf(path);
+  }
+
+  quotaUsageOf(subject: string): QuotaUsage {
+    return this.quotas.usageOf(subject);
+  }
+
+  /** The limits a quota's limits node sets now. */
+  quotaLimitsOf(subject: string): QuotaLimits {
+    return parseQuotaLimits(this.nodes.get(limitsPathOf(subject))?.data ?? null);
+  }
+
+  quotaSubjects(): string[] {
+    return [...this.quotas.subjects()].sort();
+  }
+
+  /**
+   * Counts a subject's subtree: its nodes and data bytes, leaving out the subtrees of deeper
+   * quotas (whose nodes count toward those). What the kept usage must always equal.
+   */
+  measureQuotaUsage(subject: string): QuotaUsage {
+    let count = 0;
+    let bytes = 0;
+    const stack = [subject];
+    while (stack.length > 0) {
+      const path = stack.pop()!;
+      const node = this.nodes.get(path);
+      if (node === undefined) continue;
+      count++;
+      bytes += dataLengthOf(node.data);
+      if (node.children === null) continue;
+      for (const name of node.children) {
+        const child = joinPath(path, name);
+        if (!this.quotas.has(child)) stack.push(child);
+      }
+    }
+    return { count, bytes };
+  }
+
+  private hasQuotaNodes(subject: string): boolean {
+    return this.nodes.has(limitsPathOf(subject)) || this.nodes.has(statsPathOf(subject));
+  }
+
+  private accountAdded(path: string, node: ZNode): void {
+    const subject = subjectOfAnyQuotaNode(path);
+    if (subject === null) return this.countTowardQuota(path, 1, dataLengthOf(node.data));
+    if (!this.quotas.has(subject)) this.startQuota(subject);
+    this.writeQuotaStats(subject);
+  }
+
+  private accountRemoved(path: string, node: ZNode): void {
+    const subject = subjectOfAnyQuotaNode(path);
+    if (subject === null) return this.countTowardQuota(path, -1, -dataLengthOf(node.data));
+    if (!this.hasQuotaNodes(subject)) this.endQuota(subject);
+  }
+
+  private accountDataChanged(path: string, lengthBefore: number, lengthAfter: number): void {
+    // A stats node shows the usage whatever a client wrote into it (ZooKeeper's would show the
+    // client's text until the next change under the quota).
+    const subject = subjectOfQuotaNode(path, STATS_NODE);
+    if (subject !== null) return this.writeQuotaStats(subject);
+    if (lengthAfter !== lengthBefore) this.countTowardQuota(path, 0, lengthAfter - lengthBefore);
+  }
+
+  private countTowardQuota(path: string, countDelta: number, bytesDelta: number): void {
+    const subject = this.quotas.subjectOf(path);
+    if (subject === null) return;
+    this.quotas.adjust(subject, countDelta, bytesDelta);
+    this.writeQuotaStats(subject);
+  }
+
+  /** A subject's first quota node appeared: its subtree's nodes now count toward it, no longer toward an outer quota. */
+  private startQuota(subject: string): void {
+    assert(!this.quotas.has(subject), `${subject} starts its quota once`);
+    const usage = this.measureQuotaUsage(subject);
+    const outer = this.quotas.subjectOf(subject);
+    if (outer !== null) {
+      this.quotas.adjust(outer, -usage.count, -usage.bytes);
+      this.writeQuotaStats(outer);
+    }
+    this.quotas.set(subject, usage);
+    this.writeQuotaStats(subject);
+  }
+
+  /** A subject's last quota node went: its subtree's nodes count toward the outer quota again, if any. */
+  private endQuota(subject: string): void {
+    const usage = this.quotas.remove(subject);
+    const outer = this.quotas.subjectOf(subject);
+    if (outer !== null) {
+      this.quotas.adjust(outer, usage.count, usage.bytes);
+      this.writeQuotaStats(outer);
+    }
+  }
+
+  /** Rewrites a stats node's data with the usage (no version or mzxid change, as ZooKeeper's updateQuotaStat). */
+  private writeQuotaStats(subject: string): void {
+    const path = statsPathOf(subject);
+    const node = this.nodes.get(path);
+    if (node === undefined) return;
+    const data = formatQuotaUsage(this.quotas.usageOf(subject));
+    this.change(path, node, (n) => (n.data = data));
   }
 }

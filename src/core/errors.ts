@@ -75,10 +75,16 @@ export type ErrorName = keyof typeof ERRORS;
 /**
  * Refusals an HTTP transport makes before a request reaches the pipeline, where HTTP has a more
  * precise status than the ZooKeeper error they are reported as: a body larger than
- * jute.maxbuffer is BadArguments (as the pipeline says of oversize data) with 413.
+ * jute.maxbuffer is BadArguments (as the pipeline says of oversize data) with 413. Refusals that
+ * are a matter of permission are NoAuth with 403: a cross-origin browser request, a disabled
+ * admin command.
  */
 export const HTTP_REFUSALS = {
   PayloadTooLarge: { error: 'BadArguments', httpStatus: 413 },
+  /** A browser request from an origin that is neither the server's own nor in http.allowedOrigins. */
+  CrossOrigin: { error: 'NoAuth', httpStatus: 403 },
+  /** An admin command (or /metrics) whose four-letter word 4lw.commands.whitelist does not enable. */
+  CommandDisabled: { error: 'NoAuth', httpStatus: 403 },
 } as const satisfies Record<string, { error: ErrorName; httpStatus: number }>;
 
 export type HttpRefusalName = keyof typeof HTTP_REFUSALS;

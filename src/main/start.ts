@@ -15,6 +15,7 @@ import { storageDirectory } from '../server/persistence.js';
 import { lockDirectories } from '../storage/lock.js';
 import type { CairnNode } from '../server/node.js';
 import { PeerTransport, type PeerAddress } from '../server/peer-transport.js';
+import { TlsContext } from '../server/tls.js';
 import { nodeWorld } from '../server/world.js';
 import type { ServerId } from '../zab/types.js';
 
@@ -24,6 +25,8 @@ export interface RunningServer {
   httpPort: number;
   /** The ZooKeeper wire-protocol port. */
   clientPort: number;
+  /** The same protocol over TLS (secureClientPort), or null when not configured. */
+  secureClientPort: number | null;
   /** Stop accepting, finish in-flight writes, fsync, close. */
   stop(): Promise<void>;
 }
@@ -72,6 +75,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       maxSessionTimeoutMs: config.maxSessionTimeoutMs,
       maxDataBytes: config.juteMaxBuffer,
       extendedTypesEnabled: config.extendedTypesEnabled,
+      enforceQuota: config.enforceQuota,
       superDigest: config.superDigest,
       snapCount: config.snapCount,
       containerCheckIntervalMs: config.containerCheckIntervalMs,
@@ -90,6 +94,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
           },
   });
   await node.start();
+  // Read once here, so a bad store stops the start with its file named; then followed as it changes.
+  const clientTls = config.clientTls === null ? null : new TlsContext(config.clientTls, logger);
   // Every transport's requests are counted and timed the same way, for /metrics.
   const meter = new RequestMeter();
   const grpc = await startGrpcServer({
@@ -98,6 +104,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     port: config.grpcPort,
     logger,
     maxMessageBytes: config.juteMaxBuffer + 64 * 1024,
+    ...(clientTls === null ? {} : { tls: clientTls }),
   });
   const http = await startHttpServer({
     facade: meter.wrap(node, 'http'),
@@ -108,12 +115,20 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
     version: CAIRN_VERSION,
     limits: httpLimitsFromEnvironment(),
     ready: () => (node.serving ? { status: 'ok', zxid: `0x${node.lastZxid().toString(16)}` } : null),
+    ...(clientTls === null ? {} : { tls: clientTls }),
   });
   const httpPort = http.port;
-  const jute = await startJuteServer({ facade: meter.wrap(node, 'jute'), node, config, logger });
+  const jute = await startJuteServer({
+    facade: meter.wrap(node, 'jute'),
+    node,
+    config,
+    logger,
+    ...(clientTls !== null && config.secureClientPort !== null ? { secure: { port: config.secureClientPort, tls: clientTls } } : {}),
+  });
   const peers = transport as PeerTransport | null;
   const peerPorts = peers === null ? {} : { serverId: ensemble!.self, quorumPort: peers.quorumPort, electionPort: peers.electionPort };
-  logger.info({ clientPort: jute.port, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir, ...peerPorts }, 'cairn serving');
+  const securePorts = jute.securePort === null ? {} : { secureClientPort: jute.securePort };
+  logger.info({ clientPort: jute.port, ...securePorts, grpcPort: grpc.port, httpPort, host: config.clientPortAddress, dataDir: config.dataDir, ...peerPorts }, 'cairn serving');
 
   let stopping: Promise<void> | null = null;
   const stop = () => {
@@ -122,10 +137,11 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       await http.close();
       await grpc.close();
       await node.stop();
+      clientTls?.close();
       await storageLock.release();
       logger.info('cairn stopped');
     })();
     return stopping;
   };
-  return { node, grpcPort: grpc.port, httpPort, clientPort: jute.port, stop };
+  return { node, grpcPort: grpc.port, httpPort, clientPort: jute.port, secureClientPort: jute.securePort, stop };
 }

@@ -20,15 +20,26 @@
 //   autopurge.purgeInterval                autopurgePurgeIntervalHours  0 = never purge
 //   jute.maxbuffer                         juteMaxBuffer                0xfffff = 1048575 bytes
 //   extendedTypesEnabled                   extendedTypesEnabled         false (TTL nodes need true)
+//   enforceQuota                           enforceQuota                 false: hard quotas (setquota -N/-B) refuse
+//                                                                       writes over them with QuotaExceeded
 //   4lw.commands.whitelist                 fourLetterWordWhitelist      ["srvr"]; "srvr" is always on, "*" = all
 //   standaloneEnabled                      standaloneEnabled            true
 //   DigestAuthenticationProvider.superDigest  superDigest               none ("super:<base64 sha1>")
 //   znode.container.checkIntervalMs        containerCheckIntervalMs     60000: how often containers and TTL
 //                                                                       nodes are checked for removal
 //   globalOutstandingLimit                 globalOutstandingLimit       1000
+//   secureClientPort                       secureClientPort             none: the ZooKeeper protocol over TLS
+//   ssl.keyStore.location / .password      clientTls.keyStoreLocation   PEM: private key + certificate chain
+//   ssl.keyStore.type                      (PEM only)                   PEM; inferred from the file name if unset
+//   ssl.trustStore.location / .type        clientTls.trustStoreLocation PEM CA bundle; none = Node's default CAs
+//   ssl.clientAuth                         clientTls.clientAuth         need (as ZooKeeper); none | want | need
 //   syncHistoryTxns (Cairn's)              syncHistoryTxns              10000: committed txns a leader keeps in
 //                                                                       memory to bring a learner level by DIFF
 //                                                                       (beyond it, SNAP; ZooKeeper keeps 500)
+//   http.allowedOrigins       (Cairn)      httpAllowedOrigins           none: browsers may use the HTTP port from
+//                                                                       its own origin only; "*" = any origin
+//   http.commands.authRequired (Cairn)     httpCommandsAuthRequired     none: admin commands (by four-letter word)
+//                                                                       that need credentials on the HTTP port
 //   server.N                               servers                      the ensemble (with myid in dataDir)
 //
 // ZooKeeper turns a zoo.cfg key it does not itself recognise into the system property
@@ -80,6 +91,8 @@ export interface ServerConfig {
   juteMaxBuffer: number;
   /** Allows TTL nodes (ZooKeeper's zookeeper.extendedTypesEnabled). */
   extendedTypesEnabled: boolean;
+  /** Refuses writes over a hard quota (ZooKeeper's zookeeper.enforceQuota). */
+  enforceQuota: boolean;
   /** Enabled four-letter words; "srvr" is always included, ["*"] means all of them. */
   fourLetterWordWhitelist: string[];
   /** Whether a single server runs in standalone mode (ZooKeeper's standaloneEnabled). */
@@ -94,6 +107,26 @@ export interface ServerConfig {
   globalOutstandingLimit: number;
   /** Committed txns a leader keeps in memory to sync a learner by DIFF rather than SNAP. */
   syncHistoryTxns: number;
+  /** Origins (scheme://host[:port]) whose pages may use the HTTP port; ["*"] = any; [] = same-origin only. */
+  httpAllowedOrigins: string[];
+  /** Four-letter words whose HTTP admin commands need credentials (and are not answered on the client port); ["*"] = all. */
+  httpCommandsAuthRequired: string[];
+  /** ZooKeeper's secureClientPort: the ZooKeeper protocol over TLS; null = not served. */
+  secureClientPort: number | null;
+  /** The client ports' TLS stores (ZooKeeper's ssl.* keys); null when no key store is configured. */
+  clientTls: TlsStoreConfig | null;
+}
+
+/** ZooKeeper's PEM key and trust stores and ssl.clientAuth. */
+export interface TlsStoreConfig {
+  /** PEM file with the private key and the certificate chain (leaf first). */
+  keyStoreLocation: string;
+  /** Passphrase of an encrypted private key in the key store. */
+  keyStorePassword?: string;
+  /** PEM file with the CA certificates a peer's certificate must chain to; absent = Node's default CAs. */
+  trustStoreLocation?: string;
+  /** none: no client certificate asked for; want: asked for, and one presented must verify; need: required. */
+  clientAuth: 'none' | 'want' | 'need';
 }
 
 /** What `cairn server` flags can set; each overrides the config file. */
@@ -102,6 +135,8 @@ export interface ServerFlags {
   grpcPort?: number;
   httpPort?: number;
   clientPort?: number;
+  /** --allowed-origins: http.allowedOrigins, comma-separated. */
+  allowedOrigins?: string;
 }
 
 /** `cairn server` arguments: the flags plus where the config file is. */
@@ -161,6 +196,7 @@ export const DEFAULTS = Object.freeze({
   autopurgePurgeIntervalHours: 0,
   juteMaxBuffer: DEFAULT_JUTE_MAX_BUFFER,
   extendedTypesEnabled: false,
+  enforceQuota: false,
   fourLetterWordWhitelist: Object.freeze(['srvr']) as readonly string[],
   standaloneEnabled: true,
   containerCheckIntervalMs: 60_000,
@@ -188,6 +224,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     autopurgePurgeIntervalHours: DEFAULTS.autopurgePurgeIntervalHours,
     juteMaxBuffer: DEFAULTS.juteMaxBuffer,
     extendedTypesEnabled: DEFAULTS.extendedTypesEnabled,
+    enforceQuota: DEFAULTS.enforceQuota,
     fourLetterWordWhitelist: [...DEFAULTS.fourLetterWordWhitelist],
     standaloneEnabled: DEFAULTS.standaloneEnabled,
     servers: new Map(),
@@ -195,6 +232,10 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     containerCheckIntervalMs: DEFAULTS.containerCheckIntervalMs,
     globalOutstandingLimit: DEFAULTS.globalOutstandingLimit,
     syncHistoryTxns: DEFAULTS.syncHistoryTxns,
+    httpAllowedOrigins: [],
+    httpCommandsAuthRequired: [],
+    secureClientPort: null,
+    clientTls: null,
   };
 }
 
@@ -389,19 +430,30 @@ const CFG = {
   purgeInterval: 'autopurge.purgeInterval',
   juteMaxBuffer: 'jute.maxbuffer',
   extendedTypesEnabled: 'extendedTypesEnabled',
+  enforceQuota: 'enforceQuota',
   fourLetterWords: '4lw.commands.whitelist',
   standaloneEnabled: 'standaloneEnabled',
   superDigest: 'DigestAuthenticationProvider.superDigest',
   containerCheckInterval: 'znode.container.checkIntervalMs',
   globalOutstandingLimit: 'globalOutstandingLimit',
   syncHistoryTxns: 'syncHistoryTxns',
+  httpAllowedOrigins: 'http.allowedOrigins',
+  httpCommandsAuthRequired: 'http.commands.authRequired',
+  secureClientPort: 'secureClientPort',
+  keyStoreLocation: 'ssl.keyStore.location',
+  keyStorePassword: 'ssl.keyStore.password',
+  keyStoreType: 'ssl.keyStore.type',
+  trustStoreLocation: 'ssl.trustStore.location',
+  trustStorePassword: 'ssl.trustStore.password',
+  trustStoreType: 'ssl.trustStore.type',
+  clientAuth: 'ssl.clientAuth',
 } as const;
 
 const SUPPORTED_KEYS: ReadonlySet<string> = new Set(Object.values(CFG));
 
 /** Keys ZooKeeper 3.8 reads that Cairn does not use: ignored with a warning. */
 const ZOOKEEPER_ONLY_KEYS: ReadonlySet<string> = new Set([
-  'localSessionsEnabled', 'localSessionsUpgradingEnabled', 'secureClientPort', 'secureClientPortAddress',
+  'localSessionsEnabled', 'localSessionsUpgradingEnabled', 'secureClientPortAddress',
   'observerMasterPort', 'clientPortListenBacklog', 'connectToLearnerMasterLimit', 'electionAlg',
   'quorumListenOnAllIPs', 'peerType', 'syncEnabled', 'dynamicConfigFile', 'reconfigEnabled', 'sslQuorum',
   'portUnification', 'sslQuorumReloadCertFiles', 'quorum.cnxn.threads.size', 'oraclePath', 'version',
@@ -491,6 +543,34 @@ function parseFourLetterWords(key: string, value: string, warnings: string[]): s
   return out;
 }
 
+/** Exact origins as a browser sends them (scheme://host[:port], no path), or "*" alone. */
+function parseOrigins(key: string, value: string): string[] {
+  const entries = value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  if (entries.includes('*')) return ['*'];
+  const origins: string[] = [];
+  for (const entry of entries) {
+    let origin: string;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      throw invalid(key, entry, 'expected origins such as https://app.example.com or http://localhost:3000, comma-separated, or *');
+    }
+    if (origin === 'null' || origin !== entry.toLowerCase().replace(/\/$/, '')) {
+      throw invalid(key, entry, 'expected an origin: scheme://host[:port] with no path, query or user');
+    }
+    if (!origins.includes(origin)) origins.push(origin);
+  }
+  return origins;
+}
+
+/** Four-letter words (as in 4lw.commands.whitelist) whose HTTP commands need credentials; "*" = all. */
+function parseAuthRequired(key: string, value: string, warnings: string[]): string[] {
+  const words = value.split(',').map((w) => w.trim()).filter((w) => w !== '');
+  if (words.includes('*')) return ['*'];
+  for (const w of words) if (!KNOWN_FOUR_LETTER_WORDS.includes(w)) warnings.push(`${key}: "${w}" is not a known four-letter word`);
+  return [...new Set(words)];
+}
+
 function parseSuperDigest(key: string, value: string): string {
   if (!/^[^:\s]+:\S+$/.test(value)) {
     throw invalid(key, value, 'expected user:base64digest, e.g. super:<output of DigestAuthenticationProvider>');
@@ -545,7 +625,10 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
   const clientPort = flagPort('--client-port', options.flags.clientPort) ?? get(CFG.clientPort, parsePort) ?? DEFAULTS.clientPort;
   const grpcPort = flagPort('--grpc-port', options.flags.grpcPort) ?? get(CFG.grpcPort, parsePort) ?? DEFAULTS.grpcPort;
   const httpPort = flagPort('--http-port', options.flags.httpPort) ?? get(CFG.httpPort, parsePort) ?? DEFAULTS.httpPort;
-  const ports: Array<[string, number]> = [['clientPort', clientPort], ['grpcPort', grpcPort], ['httpPort', httpPort]];
+  const secureClientPort = get(CFG.secureClientPort, parsePort) ?? null;
+  const clientTls = parseClientTls(get);
+  if (secureClientPort !== null && clientTls === null) throw new Error('secureClientPort is set but ssl.keyStore.location is not: TLS needs a key store (PEM: private key and certificate chain)');
+  const ports: Array<[string, number]> = [['clientPort', clientPort], ['grpcPort', grpcPort], ['httpPort', httpPort], ...(secureClientPort === null ? [] : [['secureClientPort', secureClientPort] as [string, number]])];
   for (let i = 0; i < ports.length; i++) {
     for (let j = i + 1; j < ports.length; j++) {
       const [a, pa] = ports[i]!;
@@ -604,6 +687,7 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
     autopurgePurgeIntervalHours: get(CFG.purgeInterval, (k, v) => parseAtLeast(k, v, 0)) ?? DEFAULTS.autopurgePurgeIntervalHours,
     juteMaxBuffer: get(CFG.juteMaxBuffer, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.juteMaxBuffer,
     extendedTypesEnabled: get(CFG.extendedTypesEnabled, parseBool) ?? DEFAULTS.extendedTypesEnabled,
+    enforceQuota: get(CFG.enforceQuota, parseBool) ?? DEFAULTS.enforceQuota,
     fourLetterWordWhitelist: get(CFG.fourLetterWords, (k, v) => parseFourLetterWords(k, v, warnings)) ?? [...DEFAULTS.fourLetterWordWhitelist],
     standaloneEnabled: get(CFG.standaloneEnabled, parseBool) ?? DEFAULTS.standaloneEnabled,
     servers,
@@ -611,25 +695,85 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
     containerCheckIntervalMs: get(CFG.containerCheckInterval, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.containerCheckIntervalMs,
     globalOutstandingLimit: get(CFG.globalOutstandingLimit, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.globalOutstandingLimit,
     syncHistoryTxns: get(CFG.syncHistoryTxns, (k, v) => parseAtLeast(k, v, 1)) ?? DEFAULTS.syncHistoryTxns,
+    httpAllowedOrigins: options.flags.allowedOrigins !== undefined
+      ? parseOrigins('--allowed-origins', options.flags.allowedOrigins)
+      : get(CFG.httpAllowedOrigins, parseOrigins) ?? [],
+    httpCommandsAuthRequired: get(CFG.httpCommandsAuthRequired, (k, v) => parseAuthRequired(k, v, warnings)) ?? [],
+    secureClientPort,
+    clientTls,
   };
   return { config, warnings };
+}
+
+type Getter = <T>(name: string, parse: (key: string, value: string) => T) => T | undefined;
+
+/** The ssl.* keys of the client ports; null without a key store (the trust store alone serves nothing). */
+function parseClientTls(get: Getter): TlsStoreConfig | null {
+  const keyStoreLocation = get(CFG.keyStoreLocation, parseNonEmpty);
+  const trustStoreLocation = get(CFG.trustStoreLocation, parseNonEmpty);
+  const keyStoreType = get(CFG.keyStoreType, parseStoreType);
+  const trustStoreType = get(CFG.trustStoreType, parseStoreType);
+  if (keyStoreLocation !== undefined) requirePem(CFG.keyStoreLocation, keyStoreLocation, keyStoreType);
+  if (trustStoreLocation !== undefined) requirePem(CFG.trustStoreLocation, trustStoreLocation, trustStoreType);
+  // A PEM trust store has no password; ZooKeeper reads the key but PEM ignores it, and so do we.
+  get(CFG.trustStorePassword, (_k, v) => v);
+  const clientAuth = get(CFG.clientAuth, parseClientAuth) ?? 'need';
+  if (keyStoreLocation === undefined) return null;
+  const keyStorePassword = get(CFG.keyStorePassword, (_k, v) => v);
+  return {
+    keyStoreLocation,
+    ...(keyStorePassword === undefined || keyStorePassword === '' ? {} : { keyStorePassword }),
+    ...(trustStoreLocation === undefined ? {} : { trustStoreLocation }),
+    clientAuth,
+  };
+}
+
+function parseNonEmpty(key: string, value: string): string {
+  if (value === '') throw invalid(key, value, 'expected a file path');
+  return value;
+}
+
+/** ZooKeeper's store types; Cairn reads PEM only. */
+function parseStoreType(key: string, value: string): string {
+  const type = value.toUpperCase();
+  if (!['PEM', 'JKS', 'PKCS12', 'BCFKS'].includes(type)) throw invalid(key, value, 'expected PEM (ZooKeeper also knows JKS, PKCS12 and BCFKS)');
+  return type;
+}
+
+/** A store must be PEM: typed so, or untyped with a name ZooKeeper would not take for another type. */
+function requirePem(key: string, location: string, type: string | undefined): void {
+  const inferred = type ?? (/\.jks$/i.test(location) ? 'JKS' : /\.(p12|pfx)$/i.test(location) ? 'PKCS12' : /\.bcfks$/i.test(location) ? 'BCFKS' : 'PEM');
+  if (inferred !== 'PEM') {
+    throw new Error(
+      `${key} ${location} is a ${inferred} store; Cairn reads PEM only (convert it: keytool -importkeystore -destkeystore store.p12 -deststoretype PKCS12, then openssl pkcs12 -in store.p12 -nodes -out store.pem)`,
+    );
+  }
+}
+
+function parseClientAuth(key: string, value: string): 'none' | 'want' | 'need' {
+  const mode = value.toLowerCase();
+  if (mode !== 'none' && mode !== 'want' && mode !== 'need') throw invalid(key, value, 'expected none, want or need');
+  return mode;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Command line
 
-export const SERVER_USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N]
+export const SERVER_USAGE = `usage: cairn server [--config FILE] [--data-dir DIR] [--grpc-port N] [--http-port N] [--client-port N] [--allowed-origins LIST]
 
   --config FILE      a zoo.cfg-style config file
   --data-dir DIR     where snapshots and the transaction log live (overrides dataDir)
   --grpc-port N      gRPC API port (overrides grpcPort; default 2182)
   --http-port N      REST/WebSocket port (overrides httpPort; default 8181)
   --client-port N    ZooKeeper wire-protocol port (overrides clientPort; default 2181)
+  --allowed-origins LIST
+                     origins whose web pages may use the HTTP port, comma-separated, or *
+                     (overrides http.allowedOrigins; default none: same-origin only)
 
 Ports may be 0 for any free port. Flags also take the --flag=value form.`;
 
-type FlagName = '--config' | '--data-dir' | '--grpc-port' | '--http-port' | '--client-port';
-const FLAG_NAMES: readonly FlagName[] = ['--config', '--data-dir', '--grpc-port', '--http-port', '--client-port'];
+type FlagName = '--config' | '--data-dir' | '--grpc-port' | '--http-port' | '--client-port' | '--allowed-origins';
+const FLAG_NAMES: readonly FlagName[] = ['--config', '--data-dir', '--grpc-port', '--http-port', '--client-port', '--allowed-origins'];
 
 function flagPortValue(flag: string, value: string): number {
   if (!/^\d+$/.test(value) || Number(value) > 65535) {
@@ -676,6 +820,7 @@ export function parseServerArgs(argv: string[]): ServerArgs {
       case '--grpc-port': args.grpcPort = flagPortValue(name, value); break;
       case '--http-port': args.httpPort = flagPortValue(name, value); break;
       case '--client-port': args.clientPort = flagPortValue(name, value); break;
+      case '--allowed-origins': args.allowedOrigins = value; break;
     }
   }
   return args;

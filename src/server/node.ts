@@ -35,6 +35,8 @@ export interface NodeSettings {
   maxSessionTimeoutMs: number;
   maxDataBytes: number;
   extendedTypesEnabled: boolean;
+  /** Refuse writes over a hard quota (ZooKeeper's zookeeper.enforceQuota). */
+  enforceQuota: boolean;
   superDigest: string | undefined;
   snapCount: number;
   containerCheckIntervalMs: number;

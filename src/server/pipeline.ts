@@ -41,6 +41,9 @@ import type { Timer, World } from './world.js';
 /** How long a stop waits for writes in flight to commit and apply. */
 const STOP_DRAIN_MS = 5_000;
 
+/** At most one soft-quota warning logged per this long (ZooKeeper rate-limits them too). */
+const SOFT_QUOTA_WARNING_INTERVAL_MS = 1_000;
+
 /** Requests that only make sense on a session channel. */
 const SESSION_OPERATIONS: readonly Request['op'][] = ['addWatch', 'removeWatches', 'checkWatches', 'setWatches', 'auth', 'getEphemerals'];
 
@@ -75,7 +78,7 @@ export interface WritePipelineOptions {
   watches: WatchManager;
   delivery: Pick<WatchDelivery, 'fire' | 'deliver'>;
   forwarder: Pick<LearnerForwarder, 'forwardWrite'>;
-  settings: Pick<NodeSettings, 'superDigest' | 'maxDataBytes' | 'extendedTypesEnabled'>;
+  settings: Pick<NodeSettings, 'superDigest' | 'maxDataBytes' | 'extendedTypesEnabled' | 'enforceQuota'>;
   stats: { requests: number; writes: number; reads: number };
   /** Why this server takes no requests now, or null when it does. */
   refusal: () => string | null;
@@ -100,6 +103,8 @@ export class WritePipeline {
   private readonly observer: NodeObserver | null;
   private readonly world: World;
   private readonly logger: Logger;
+  private softQuotaWarnedAtMs = Number.NEGATIVE_INFINITY;
+  private softQuotaWarningsUnlogged = 0;
 
   constructor(options: WritePipelineOptions) {
     this.current = options.current;
@@ -209,14 +214,31 @@ export class WritePipeline {
     if (sessionId !== 0 && (!this.current.state.sessions.has(sessionId) || this.current.prep.isClosing(sessionId))) {
       throw keeperError('SessionExpired', undefined, `session 0x${sessionId.toString(16)} has expired or is closing`);
     }
-    return this.current.prep.prepare(request, {
-      sessionId: origin.sessionId,
-      identities: origin.identities,
-      superDigest: this.settings.superDigest,
-      zxid,
-      maxDataBytes: this.settings.maxDataBytes,
-      extendedTypesEnabled: this.settings.extendedTypesEnabled,
-    });
+    try {
+      return this.current.prep.prepare(request, {
+        sessionId: origin.sessionId,
+        identities: origin.identities,
+        superDigest: this.settings.superDigest,
+        zxid,
+        maxDataBytes: this.settings.maxDataBytes,
+        extendedTypesEnabled: this.settings.extendedTypesEnabled,
+        enforceQuota: this.settings.enforceQuota,
+      });
+    } finally {
+      this.logSoftQuotaWarnings();
+    }
+  }
+
+  /** Soft quota limits only warn, as ZooKeeper's do; one line a second at most, with how many it stands for. */
+  private logSoftQuotaWarnings(): void {
+    const { warnings, dropped } = this.current.prep.takeSoftQuotaWarnings();
+    if (warnings.length === 0 && dropped === 0) return;
+    this.softQuotaWarningsUnlogged += warnings.length + dropped;
+    const nowMs = this.world.nowMs();
+    if (nowMs - this.softQuotaWarnedAtMs < SOFT_QUOTA_WARNING_INTERVAL_MS || warnings.length === 0) return;
+    this.logger.warn({ warnings: this.softQuotaWarningsUnlogged }, `soft quota exceeded: ${warnings[warnings.length - 1]}`);
+    this.softQuotaWarnedAtMs = nowMs;
+    this.softQuotaWarningsUnlogged = 0;
   }
 
   /** Runs a read or session request; returns null when it answers later through `settle`. */

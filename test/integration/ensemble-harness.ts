@@ -107,7 +107,8 @@ export async function startEnsemble(options: {
       id,
       host,
       dataDir,
-      config: { tickTime: 200, initLimit: 10, syncLimit: 5, ...options.config, clientPortAddress: host, ...servers },
+      // hash: digestOf reads the tree digest through /commands/hash (srvr and last_zxid are always on).
+      config: { tickTime: 200, initLimit: 10, syncLimit: 5, '4lw.commands.whitelist': 'hash', ...options.config, clientPortAddress: host, ...servers },
       process: null,
       grpcAddress: '',
       httpPort: 0,

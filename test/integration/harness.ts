@@ -19,6 +19,8 @@ export interface ServerProcess {
   httpPort: number;
   /** The ZooKeeper wire-protocol port. */
   clientPort: number;
+  /** The same protocol over TLS, when the config has secureClientPort. */
+  secureClientPort: number | null;
   grpcAddress: string;
   /** Every log line so far (JSON objects). */
   logs: Record<string, unknown>[];
@@ -104,6 +106,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
     grpcPort,
     httpPort,
     clientPort,
+    secureClientPort: typeof entry.secureClientPort === 'number' ? entry.secureClientPort : null,
     grpcAddress: `${typeof entry.host === 'string' && entry.host !== '0.0.0.0' ? entry.host : '127.0.0.1'}:${grpcPort}`,
     logs,
     exited,

@@ -1,12 +1,15 @@
 // A real browser on the WebSocket session channel: headless Chromium (Debian's package, driven
 // by playwright-core) loads a small page served by this test; the page opens a session, creates
-// an ephemeral node, watches a subtree, and sees the events of writes made over REST.
+// an ephemeral node, watches a subtree, and sees the events of writes made over REST. Then pages
+// of two other origins (two more local servers, on ports of their own) try the server: the one
+// its http.allowedOrigins lists may use the WebSocket channel, fetch and a form POST; the other
+// may not, and changes nothing. Last, /docs renders and calls the server from another host name.
 
 import { createServer, type Server } from 'node:http';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CHROMIUM_PATH, describeWith } from '../support/requirements.js';
 import { removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
@@ -65,11 +68,12 @@ describeWith('chromium', 'a browser on the WebSocket session channel', () => {
   let userDataDir: string;
 
   beforeAll(async () => {
-    server = await startServerProcess();
     pageServer = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(PAGE));
     await new Promise<void>((resolve) => pageServer.listen(0, '127.0.0.1', resolve));
     const address = pageServer.address();
     pageUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
+    // The page comes from another port, so another origin, which the server must allow.
+    server = await startServerProcess({ config: { 'http.allowedOrigins': new URL(pageUrl).origin } });
     userDataDir = await mkdtemp(join(tmpdir(), 'cairn-chromium-'));
   });
 
@@ -113,5 +117,136 @@ describeWith('chromium', 'a browser on the WebSocket session channel', () => {
     await context.close();
     context = undefined;
     await waitFor(async () => (await call(base, 'GET', `/v1/znodes${root}/browser`)).status === 404, 30_000, 'the browser session to expire');
+  });
+});
+
+// A page of another origin: it tries the server the ways a web page can.
+const PROBE_PAGE = `<!doctype html>
+<html><head><meta charset="utf-8"><title>Cairn probe</title></head>
+<body><iframe name="sink" id="sink"></iframe>
+<script>
+window.tryWebSocket = (url) => new Promise((resolve) => {
+  const socket = new WebSocket(url, 'cairn.v1.json');
+  socket.onopen = () => socket.send(JSON.stringify({ connect: { timeoutMs: 4000 } }));
+  socket.onmessage = (frame) => { const message = JSON.parse(frame.data); if (message.connected) { socket.close(); resolve('connected'); } };
+  socket.onerror = () => resolve('refused');
+});
+window.tryFetch = (url, init) => fetch(url, init).then(
+  async (response) => ({ status: response.status, zxid: response.headers.get('Cairn-Zxid'), body: await response.text() }),
+  (error) => ({ blocked: String(error) }));
+window.submitForm = (action, enctype) => new Promise((resolve) => {
+  const form = document.createElement('form');
+  form.method = 'POST';
+  form.action = action;
+  form.enctype = enctype;
+  form.target = 'sink';
+  const field = document.createElement('input');
+  field.name = 'data';
+  field.value = 'from a form';
+  form.appendChild(field);
+  document.body.appendChild(form);
+  document.getElementById('sink').onload = () => resolve('loaded');
+  form.submit();
+});
+</script></body></html>`;
+
+function servePage(html: string): Promise<{ server: Server; origin: string }> {
+  const pages = createServer((_request, response) => response.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html));
+  return new Promise((resolve) =>
+    pages.listen(0, '127.0.0.1', () => {
+      const address = pages.address();
+      resolve({ server: pages, origin: `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}` });
+    }),
+  );
+}
+
+describeWith('chromium', 'pages of other origins in a browser', () => {
+  let server: ServerProcess;
+  let allowed: { server: Server; origin: string };
+  let foreign: { server: Server; origin: string };
+  let context: BrowserContext | undefined;
+  let userDataDir: string;
+  let base: string;
+  const root = `/${uniqueName('origins')}`;
+
+  beforeAll(async () => {
+    allowed = await servePage(PROBE_PAGE);
+    foreign = await servePage(PROBE_PAGE);
+    server = await startServerProcess({ config: { 'http.allowedOrigins': allowed.origin } });
+    base = `http://127.0.0.1:${server.httpPort}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    userDataDir = await mkdtemp(join(tmpdir(), 'cairn-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_FLAGS });
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    for (const pages of [allowed, foreign]) if (pages !== undefined) await new Promise((resolve) => pages.server.close(resolve));
+    await server?.stop();
+    if (server !== undefined) await removeDir(server.dataDir);
+    if (userDataDir !== undefined) await removeDir(userDataDir);
+  });
+
+  const open = async (origin: string): Promise<Page> => {
+    const page = await context!.newPage();
+    await page.goto(`${origin}/`);
+    return page;
+  };
+  const exists = async (path: string) => (await call(base, 'GET', `/v1/znodes${path}`)).status === 200;
+
+  it('a page of a foreign origin cannot open the WebSocket channel, fetch, or post a form', async () => {
+    const page = await open(foreign.origin);
+    expect(await page.evaluate((url) => (window as any).tryWebSocket(url), `ws://127.0.0.1:${server.httpPort}/v1/ws`)).toBe('refused');
+
+    // A text/plain POST needs no preflight: the server refuses it, and the page cannot read the refusal.
+    const textPost = await page.evaluate(([url]) => (window as any).tryFetch(url, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } }), [`${base}/v1/znodes${root}/fetch-foreign`]);
+    expect(textPost.blocked).toMatch(/TypeError/);
+    // A JSON POST is preflighted, and the preflight is refused.
+    const jsonPost = await page.evaluate(([url]) => (window as any).tryFetch(url, { method: 'POST', body: '{}', headers: { 'Content-Type': 'application/json' } }), [`${base}/v1/znodes${root}/json-foreign`]);
+    expect(jsonPost.blocked).toMatch(/TypeError/);
+    const read = await page.evaluate(([url]) => (window as any).tryFetch(url), [`${base}/v1/znodes${root}`]);
+    expect(read.blocked).toMatch(/TypeError/);
+
+    for (const enctype of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data']) {
+      expect(await page.evaluate(([action, type]) => (window as any).submitForm(action, type), [`${base}/v1/znodes${root}/form-foreign`, enctype])).toBe('loaded');
+    }
+    expect(await exists(`${root}/fetch-foreign`)).toBe(false);
+    expect(await exists(`${root}/json-foreign`)).toBe(false);
+    expect(await exists(`${root}/form-foreign`)).toBe(false);
+    await page.close();
+  });
+
+  it('a page of an allowed origin can use the WebSocket channel, fetch (reading the exposed headers) and post a form', async () => {
+    const page = await open(allowed.origin);
+    expect(await page.evaluate((url) => (window as any).tryWebSocket(url), `ws://127.0.0.1:${server.httpPort}/v1/ws`)).toBe('connected');
+
+    const created = await page.evaluate(([url]) => (window as any).tryFetch(url, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain' } }), [`${base}/v1/znodes${root}/fetch-allowed`]);
+    expect(created.status).toBe(201);
+    expect(Number(created.zxid)).toBeGreaterThan(0);
+    const preflighted = await page.evaluate(([url]) => (window as any).tryFetch(url, { method: 'PUT', body: 'y', headers: { 'Content-Type': 'application/octet-stream', 'Cairn-Session': 'ab.cd' } }), [`${base}/v1/znodes${root}/fetch-allowed`]);
+    expect(preflighted.status).toBe(410); // the preflight passed; the made-up session is refused by the API itself
+    const read = await page.evaluate(([url]) => (window as any).tryFetch(url), [`${base}/v1/znodes${root}/fetch-allowed`]);
+    expect(JSON.parse(read.body).data).toBe('x');
+
+    expect(await page.evaluate(([action]) => (window as any).submitForm(action, 'text/plain'), [`${base}/v1/znodes${root}/form-allowed`])).toBe('loaded');
+    await waitFor(() => exists(`${root}/form-allowed`), 10_000, 'the allowed form POST to create its node');
+    await page.close();
+  });
+
+  it('renders /docs on another host name and port, and calls the server from it', async () => {
+    const docsBase = `http://localhost:${server.httpPort}`;
+    const page = await context!.newPage();
+    const violations: string[] = [];
+    page.on('console', (message) => {
+      // What the server URL needs: no request to it blocked (Swagger UI's own inline styles are another matter).
+      if (/connect-src|Refused to connect|upgrade-insecure/i.test(message.text())) violations.push(message.text());
+    });
+    await page.goto(`${docsBase}/docs`);
+    await page.locator('.swagger-ui .info .title').filter({ hasText: 'Cairn HTTP API' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('.servers select option').first().getAttribute('value')).toBe('/');
+    const status = await page.evaluate(async () => (await fetch('/v1/znodes/', { headers: { Accept: 'application/json' } })).status);
+    expect(status).toBe(200);
+    expect(violations, violations.join('\n')).toEqual([]);
+    await page.close();
   });
 });

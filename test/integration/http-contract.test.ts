@@ -19,6 +19,10 @@ const root = `/${uniqueName('contract')}`;
 const BAD_SESSION = { 'Cairn-Session': 'abc.AAAA' };
 const BEARER = { Authorization: 'Bearer nothing' };
 const MAX_SESSIONS = 4;
+/** A web page of an origin the server allows (http.allowedOrigins), and one of an origin it does not. */
+const APP = { Origin: 'http://app.example' };
+const EVIL = { Origin: 'http://evil.example' };
+const PREFLIGHT = { ...APP, 'Access-Control-Request-Method': 'PUT', 'Access-Control-Request-Headers': 'content-type, cairn-session' };
 
 /** What a scenario produced: a fetch Response, or the status of a WebSocket upgrade. */
 type Outcome = Response | { status: number; headers: Headers; upgraded: true };
@@ -44,9 +48,25 @@ async function startLoneMember(): Promise<void> {
   const ports = await freePorts(6);
   await writeFile(join(dataDir, 'myid'), '1\n');
   const servers = Object.fromEntries([1, 2, 3].map((id) => [`server.${id}`, `127.0.0.1:${ports[id * 2 - 2]}:${ports[id * 2 - 1]}`]));
-  lone = await startServerProcess({ dataDir, config: servers });
+  // mntr enabled and needing credentials: /metrics and /commands/mntr answer 401 without them.
+  lone = await startServerProcess({ dataDir, config: { ...servers, '4lw.commands.whitelist': 'srvr,mntr', 'http.commands.authRequired': 'mntr' } });
   loneBase = `http://127.0.0.1:${lone.httpPort}`;
 }
+
+/** The status of a WebSocket upgrade the server refused. */
+const refusedUpgrade = (headers: Record<string, string>): Promise<Outcome> =>
+  new Promise((resolve, reject) => {
+    const socket = new WebSocket(`ws://127.0.0.1:${server.httpPort}/v1/ws`, 'cairn.v1.json', { headers });
+    socket.on('unexpected-response', (_request, response) => {
+      resolve({ status: response.statusCode ?? 0, headers: new Headers(), upgraded: true });
+      response.destroy();
+    });
+    socket.on('open', () => reject(new Error('the upgrade was accepted')));
+    socket.on('error', () => undefined);
+  });
+
+const preflights = (path: string): Scenario[] => [() => send('OPTIONS', path, { headers: PREFLIGHT }), () => send('OPTIONS', path)];
+const foreignPreflight = (path: string): Scenario[] => [() => send('OPTIONS', path, { headers: { ...EVIL, 'Access-Control-Request-Method': 'PUT' } })];
 
 const atLone = (method: string, path: string, body?: string) =>
   fetch(`${loneBase}${path}`, body === undefined ? { method } : { method, body, headers: { 'Content-Type': 'application/json' } });
@@ -69,12 +89,16 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'createZnode 201': [() => send('POST', `/v1/znodes${root}/created-?mode=persistent_sequential`, { body: 'x' })],
   'createZnode 400': [() => send('POST', `/v1/znodes${root}/x?mode=sideways`)],
   'createZnode 401': [() => send('POST', `/v1/znodes${root}/x`, { headers: BEARER })],
-  'createZnode 403': [() => send('POST', `/v1/znodes${root}/locked/x`)],
+  'createZnode 403': [
+    () => send('POST', `/v1/znodes${root}/locked/x`),
+    () => send('POST', `/v1/znodes${root}/evil`, { body: 'x', headers: { ...EVIL, 'Content-Type': 'text/plain' } }),
+  ],
   'createZnode 404': [() => send('POST', `/v1/znodes${root}/missing/x`)],
   'createZnode 409': [() => send('POST', `/v1/znodes${root}/data`)],
   'createZnode 410': [() => send('POST', `/v1/znodes${root}/x`, { headers: BAD_SESSION })],
   'createZnode 413': [() => send('POST', `/v1/znodes${root}/big`, { body: new Uint8Array(5000) })],
   'createZnode 501': [() => send('POST', `/v1/znodes${root}/ttl?mode=persistent_with_ttl&ttl=1000`)],
+  'createZnode 429': [() => send('POST', `/v1/znodes${root}/full/x`)],
   'setZnode 200': [() => send('PUT', `/v1/znodes${root}/data`, { body: 'new' })],
   'setZnode 400': [() => send('PUT', `/v1/znodes${root}/data?version=-7`)],
   'setZnode 401': [() => send('PUT', `/v1/znodes${root}/data`, { headers: BEARER })],
@@ -83,6 +107,7 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'setZnode 410': [() => send('PUT', `/v1/znodes${root}/data`, { headers: BAD_SESSION })],
   'setZnode 412': [() => send('PUT', `/v1/znodes${root}/data?version=999`, { body: 'x' })],
   'setZnode 413': [() => send('PUT', `/v1/znodes${root}/data`, { body: new Uint8Array(5000) })],
+  'setZnode 429': [() => send('PUT', `/v1/znodes${root}/full`, { body: 'abcd' })],
   'deleteZnode 204': [
     async () => {
       await send('POST', `/v1/znodes${root}/doomed`);
@@ -113,14 +138,32 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'multi 200': [() => json('POST', '/v1/txn', { ops: [{ op: 'create', path: `${root}/txn`, data: 'a' }, { op: 'check', path: `${root}/txn`, version: 0 }] })],
   'multi 400': [() => json('POST', '/v1/txn', { ops: [] })],
   'multi 401': [() => json('POST', '/v1/txn', { ops: [{ op: 'check', path: root, version: -1 }] }, BEARER)],
-  'multi 403': [() => json('POST', '/v1/txn', { ops: [{ op: 'create', path: `${root}/locked/x` }] })],
+  'multi 403': [
+    () => json('POST', '/v1/txn', { ops: [{ op: 'create', path: `${root}/locked/x` }] }),
+    () => json('POST', '/v1/txn', { ops: [{ op: 'create', path: `${root}/evil` }] }, EVIL),
+  ],
   'multi 404': [() => json('POST', '/v1/txn', { ops: [{ op: 'delete', path: `${root}/missing` }] })],
   'multi 409': [() => json('POST', '/v1/txn', { ops: [{ op: 'create', path: `${root}/data` }] })],
   'multi 410': [() => json('POST', '/v1/txn', { ops: [{ op: 'check', path: root, version: -1 }] }, BAD_SESSION)],
   'multi 412': [() => json('POST', '/v1/txn', { ops: [{ op: 'check', path: root, version: 42 }] })],
+  'multi 429': [() => json('POST', '/v1/txn', { ops: [{ op: 'create', path: `${root}/full/x` }] })],
   'sync 200': [() => json('POST', '/v1/sync', { path: root })],
   'sync 400': [() => json('POST', '/v1/sync', { where: root })],
   'sync 410': [() => json('POST', '/v1/sync', { path: root }, BAD_SESSION)],
+  'sync 403': [() => json('POST', '/v1/sync', { path: root }, EVIL)],
+  'createSession 403': [() => json('POST', '/v1/sessions', { timeoutMs: 10_000 }, EVIL)],
+  'closeSession 403': [() => send('DELETE', '/v1/sessions/abc', { headers: { ...EVIL, 'Cairn-Session': 'abc.AAAA' } })],
+  'keepAlive 403': [() => send('POST', '/v1/sessions/abc/keepalive', { headers: { ...EVIL, 'Cairn-Session': 'abc.AAAA' } })],
+  'preflightZnode 204': preflights(`/v1/znodes${root}/data`),
+  'preflightZnode 403': foreignPreflight(`/v1/znodes${root}/data`),
+  'preflightAcl 204': preflights(`/v1/acl${root}/data`),
+  'preflightAcl 403': foreignPreflight(`/v1/acl${root}/data`),
+  'preflightTxn 204': preflights('/v1/txn'),
+  'preflightTxn 403': foreignPreflight('/v1/txn'),
+  'preflightSync 204': preflights('/v1/sync'),
+  'preflightSync 403': foreignPreflight('/v1/sync'),
+  'preflightSessions 204': preflights('/v1/sessions'),
+  'preflightSessions 403': foreignPreflight('/v1/sessions'),
   'createSession 201': [
     async () => {
       const answer = await json('POST', '/v1/sessions', {}, { Authorization: basic('carol', 'pw') });
@@ -194,10 +237,15 @@ const SCENARIOS: Record<string, Scenario[]> = {
       }),
   ],
   'webSocket 426': [() => get('/v1/ws')],
+  'webSocket 403': [() => refusedUpgrade(EVIL)],
   'listCommands 200': [() => get('/commands')],
-  'runCommand 200': [() => get('/commands/ruok'), () => get('/commands/mntr'), () => get('/commands/wchc')],
+  'runCommand 200': [() => get('/commands/ruok'), () => get('/commands/mntr'), () => get('/commands/wchc'), () => get('/commands/envi', { Authorization: basic('ops', 'pw') })],
+  'runCommand 401': [() => get('/commands/envi'), () => atLone('GET', '/commands/mntr')],
+  'runCommand 403': [() => atLone('GET', '/commands/dump'), () => get('/commands/ruok', EVIL)],
   'runCommand 404': [() => get('/commands/frobnicate')],
   'metrics 200': [() => get('/metrics')],
+  'metrics 401': [() => atLone('GET', '/metrics')],
+  'metrics 403': [() => get('/metrics', EVIL)],
   'readyz 200': [() => get('/readyz')],
   'readyz 503': [() => atLone('GET', '/readyz')],
   'getZnode 503': [() => atLone('GET', '/v1/znodes/')],
@@ -217,7 +265,9 @@ const SCENARIOS: Record<string, Scenario[]> = {
 
 beforeAll(async () => {
   await startLoneMember();
-  server = await startServerProcess({ config: { 'jute.maxbuffer': 4096 }, env: { CAIRN_HTTP_MAX_SESSIONS: String(MAX_SESSIONS) } });
+  server = await startServerProcess({
+    config: { enforceQuota: true, 'jute.maxbuffer': 4096, '4lw.commands.whitelist': '*', 'http.commands.authRequired': 'envi', 'http.allowedOrigins': APP.Origin },
+    env: { CAIRN_HTTP_MAX_SESSIONS: String(MAX_SESSIONS) } });
   base = `http://127.0.0.1:${server.httpPort}`;
   const bob = basic('bob', 'pw');
   await send('POST', `/v1/znodes${root}`);
@@ -225,6 +275,12 @@ beforeAll(async () => {
   await send('POST', `/v1/znodes${root}/acl-target`);
   await send('POST', `/v1/znodes${root}/locked?acl=${encodeURIComponent(`digest:${digest('bob', 'pw')}:cdrwa`)}`, { headers: { Authorization: bob } });
   await send('POST', `/v1/znodes${root}/locked/child`, { headers: { Authorization: bob } });
+  // A hard quota of one node and three bytes on ${root}/full, as zkCli's setquota -N 1 -B 3 writes it.
+  await send('POST', `/v1/znodes${root}/full`);
+  await send('POST', `/v1/znodes/zookeeper/quota${root}`);
+  await send('POST', `/v1/znodes/zookeeper/quota${root}/full`);
+  await send('POST', `/v1/znodes/zookeeper/quota${root}/full/zookeeper_limits`, { body: 'count=-1,bytes=-1=;byteHardLimit=3;countHardLimit=1' });
+  await send('POST', `/v1/znodes/zookeeper/quota${root}/full/zookeeper_stats`, { body: 'count=0,bytes=0' });
 });
 
 afterAll(async () => {

@@ -11,7 +11,8 @@ let server: ServerProcess;
 let base: string;
 
 beforeAll(async () => {
-  server = await startServerProcess({ config: { extendedTypesEnabled: true, 'jute.maxbuffer': 65536, tickTime: 200, minSessionTimeout: 400 } });
+  // Every admin command enabled: the admin tests run each of them.
+  server = await startServerProcess({ config: { extendedTypesEnabled: true, 'jute.maxbuffer': 65536, tickTime: 200, minSessionTimeout: 400, '4lw.commands.whitelist': '*' } });
   base = `http://127.0.0.1:${server.httpPort}`;
 });
 

@@ -24,7 +24,8 @@ beforeAll(async () => {
   server = await startServerProcess({
     // maxSessionTimeout: the default, 20 ticks, is 4 s here, less than filling a paused client's
     // socket buffers can take on a busy machine; the slow WebSocket client asks for longer.
-    config: { tickTime: 200, minSessionTimeout: 400, maxSessionTimeout: 2 * SLOW_CLIENT_TEST_MS },
+    // mntr: /metrics, which the slow-client tests read, is gated by it.
+    config: { tickTime: 200, minSessionTimeout: 400, maxSessionTimeout: 2 * SLOW_CLIENT_TEST_MS, '4lw.commands.whitelist': 'mntr' },
     env: {
       CAIRN_HTTP_HISTORY_EVENTS: String(HISTORY_EVENTS),
       CAIRN_HTTP_SSE_MAX_BUFFERED_BYTES: String(64 * 1024),

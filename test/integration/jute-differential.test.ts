@@ -6,27 +6,24 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runJavaScript, runNzcScript, runZkCli } from '../jute/scripts.js';
 import { describeWith, itWith } from '../support/requirements.js';
-import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
-import { startZooKeeper, type ZooKeeperProcess } from './zookeeper-process.js';
+import type { ServerProcess } from './harness.js';
+import { startSideBySide, type SideBySide } from './side-by-side.js';
+import type { ZooKeeperProcess } from './zookeeper-process.js';
 
 const SERVER_CONFIG = { extendedTypesEnabled: true } as const;
 
 describeWith(['zookeeper', 'java'], 'the same client sessions against ZooKeeper 3.8 and Cairn', () => {
   let zookeeper: ZooKeeperProcess;
   let cairn: ServerProcess;
+  let both: SideBySide | undefined;
 
   beforeAll(async () => {
-    // Started together; whichever started is kept for afterAll even if the other failed.
-    const [zookeeperStart, cairnStart] = await Promise.allSettled([startZooKeeper({ config: SERVER_CONFIG }), startServerProcess({ config: SERVER_CONFIG })]);
-    if (zookeeperStart.status === 'fulfilled') zookeeper = zookeeperStart.value;
-    if (cairnStart.status === 'fulfilled') cairn = cairnStart.value;
-    if (zookeeperStart.status === 'rejected') throw zookeeperStart.reason;
-    if (cairnStart.status === 'rejected') throw cairnStart.reason;
+    both = await startSideBySide(SERVER_CONFIG);
+    ({ zookeeper, cairn } = both);
   });
 
   afterAll(async () => {
-    await Promise.all([zookeeper?.stop(), cairn?.stop()]);
-    if (cairn !== undefined) await removeDir(cairn.dataDir);
+    await both?.stop();
   });
 
   itWith('jdk', "ZooKeeper's Java client: every opcode, errors, ACLs, multi, watches", async () => {

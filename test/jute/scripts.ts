@@ -105,12 +105,34 @@ export function runJavaScript(connectionString: string, timeoutMs = 60_000): Pro
   });
 }
 
-/** zkCli.sh with commands on stdin; returns its output without log lines. */
-export function runZkCli(connectionString: string, commands: string[], timeoutMs = 60_000): Promise<string> {
+export interface ZkCliOptions {
+  /** Java system properties (-D...) for its client, such as TLS's. */
+  jvmFlags?: string[];
+  /**
+   * Send the commands only once the client says it connected. zkCli reads them at once and quits
+   * after the last; a connection slower than that (TLS) would end in ConnectionLoss.
+   */
+  awaitConnection?: boolean;
+}
+
+/** zkCli.sh runs `commands` against `connectionString` and quits; resolves with its output, ZooKeeper's log lines left out. */
+export function runZkCli(connectionString: string, commands: string[], timeoutMs = 60_000, options: ZkCliOptions = {}): Promise<string> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn('/usr/share/zookeeper/bin/zkCli.sh', ['-server', connectionString], { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, ZOO_LOG_DIR: '/tmp' } });
+    const jvmFlags = options.jvmFlags ?? [];
+    const env = { ...process.env, ZOO_LOG_DIR: '/tmp', ...(jvmFlags.length > 0 ? { CLIENT_JVMFLAGS: jvmFlags.join(' ') } : {}) };
+    const child = spawn('/usr/share/zookeeper/bin/zkCli.sh', ['-server', connectionString], { stdio: ['pipe', 'pipe', 'pipe'], env });
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk.toString()));
+    const script = `${commands.join('\n')}\nquit\n`;
+    let sent = false;
+    const send = () => {
+      if (sent) return;
+      sent = true;
+      child.stdin.end(script);
+    };
+    child.stdout.on('data', (chunk) => {
+      output += chunk.toString();
+      if (options.awaitConnection === true && output.includes('state:SyncConnected')) send();
+    });
     child.stderr.on('data', (chunk) => (output += chunk.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -125,6 +147,6 @@ export function runZkCli(connectionString: string, commands: string[], timeoutMs
           .join('\n'),
       );
     });
-    child.stdin.end(`${commands.join('\n')}\nquit\n`);
+    if (options.awaitConnection !== true) send();
   });
 }

@@ -152,6 +152,7 @@ export class SimServer {
       maxSessionTimeoutMs: 100 * this.options.tickTimeMs,
       maxDataBytes: 1024 * 1024,
       extendedTypesEnabled: true,
+      enforceQuota: true,
       superDigest: undefined,
       snapCount: this.options.snapCount,
       containerCheckIntervalMs: 10 * this.options.tickTimeMs,

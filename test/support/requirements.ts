@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { threadId } from 'node:worker_threads';
 import { describe, expect, inject, it } from 'vitest';
 import { ZKCLI_PATH, ZOOKEEPER_JAR } from '../integration/zookeeper-process.js';
+import { OPENSSL } from './certificates.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -20,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns';
+export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl';
 
 interface Entry {
   /** What it is, in a few words. */
@@ -88,6 +89,12 @@ const CATALOGUE: Record<RequirementName, Entry> = {
     description: "etcd 3.4 (Debian's etcd-server package), the bench's peer",
     detect: () => executable('/usr/bin/etcd'),
     install: 'apt-get install -y --no-install-recommends etcd-server',
+  },
+  openssl: {
+    // test/support/certificates.ts makes the tests' CAs and certificates with it.
+    description: 'the openssl command, which makes the TLS tests\' certificates',
+    detect: () => executable(OPENSSL),
+    install: 'apt-get install -y --no-install-recommends openssl',
   },
   netns: {
     description: 'network namespaces (ip netns from iproute2, run as root) for test hosts of our own',

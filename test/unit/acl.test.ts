@@ -238,9 +238,20 @@ describe('fixupACL', () => {
   });
 
   it('rejects unknown schemes, including super', () => {
-    for (const scheme of ['super', 'sasl', 'x509', 'nope']) {
+    for (const scheme of ['super', 'sasl', 'nope']) {
       expect(caught(() => fixupACL('/a', [BOB], [entry(Perms.READ, scheme, 'x')])).codeName).toBe('InvalidACL');
     }
+  });
+
+  it('x509: the subject DN of a verified client certificate, matched exactly, and an authenticated identity for auth', () => {
+    const alice: AuthId = { scheme: 'x509', id: 'CN=alice,O=Cairn tests' };
+    const aliceOnly = [entry(Perms.ALL, 'x509', 'CN=alice,O=Cairn tests')];
+    expect(fixupACL('/a', [alice], aliceOnly)).toEqual(aliceOnly);
+    expect(checkACL(aliceOnly, Perms.READ, [alice])).toBe(true);
+    expect(checkACL(aliceOnly, Perms.READ, [{ scheme: 'x509', id: 'CN=alice' }])).toBe(false);
+    expect(checkACL(aliceOnly, Perms.READ, [{ scheme: 'digest', id: 'CN=alice,O=Cairn tests' }])).toBe(false);
+    expect(fixupACL('/a', [{ scheme: 'ip', id: '127.0.0.1' }, alice], CREATOR_ALL_ACL)).toEqual(aliceOnly);
+    expect(caught(() => fixupACL('/a', [alice], [entry(Perms.ALL, 'x509', '')])).codeName).toBe('InvalidACL');
   });
 
   it('drops duplicate requested entries but not duplicates made by expansion', () => {

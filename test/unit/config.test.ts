@@ -146,6 +146,7 @@ describe('loadConfig', () => {
       autopurgePurgeIntervalHours: 0,
       juteMaxBuffer: 1048575,
       extendedTypesEnabled: false,
+      enforceQuota: false,
       fourLetterWordWhitelist: ['srvr'],
       standaloneEnabled: true,
       servers: new Map(),
@@ -153,6 +154,10 @@ describe('loadConfig', () => {
       containerCheckIntervalMs: 60000,
       globalOutstandingLimit: 1000,
       syncHistoryTxns: 10_000,
+      httpAllowedOrigins: [],
+      httpCommandsAuthRequired: [],
+      secureClientPort: null,
+      clientTls: null,
     });
     expect(DEFAULT_JUTE_MAX_BUFFER).toBe(0xfffff);
     expect(defaultServerConfig('/var/lib/cairn')).toEqual(config);
@@ -186,12 +191,20 @@ describe('loadConfig', () => {
       'autopurge.purgeInterval=24',
       'jute.maxbuffer=4194304',
       'extendedTypesEnabled=TRUE',
+      'enforceQuota=true',
       '4lw.commands.whitelist=stat, ruok , conf',
       'standaloneEnabled=false',
       'DigestAuthenticationProvider.superDigest=super:D/InIHSb7yEEbrWz8b9l71RjZJU=',
       'znode.container.checkIntervalMs=250',
       'globalOutstandingLimit=77',
       'syncHistoryTxns=50',
+      'secureClientPort=0',
+      'ssl.keyStore.location=/etc/cairn/server.pem',
+      'ssl.keyStore.password=pw',
+      'ssl.keyStore.type=PEM',
+      'ssl.trustStore.location=/etc/cairn/ca.pem',
+      'ssl.trustStore.type=pem',
+      'ssl.clientAuth=WANT',
       'server.1=127.0.0.1:2888:3888',
     ].join('\n');
     const { config, warnings } = loadConfig({ configFile: text, flags: {} });
@@ -213,6 +226,7 @@ describe('loadConfig', () => {
       autopurgePurgeIntervalHours: 24,
       juteMaxBuffer: 4194304,
       extendedTypesEnabled: true,
+      enforceQuota: true,
       fourLetterWordWhitelist: ['stat', 'ruok', 'conf', 'srvr'],
       standaloneEnabled: false,
       servers: new Map([[1, '127.0.0.1:2888:3888']]),
@@ -220,6 +234,10 @@ describe('loadConfig', () => {
       containerCheckIntervalMs: 250,
       globalOutstandingLimit: 77,
       syncHistoryTxns: 50,
+      httpAllowedOrigins: [],
+      httpCommandsAuthRequired: [],
+      secureClientPort: 0,
+      clientTls: { keyStoreLocation: '/etc/cairn/server.pem', keyStorePassword: 'pw', trustStoreLocation: '/etc/cairn/ca.pem', clientAuth: 'want' },
     });
     expect(warnings).toEqual([]);
   });
@@ -235,6 +253,7 @@ describe('loadConfig', () => {
       configFile: [
         'zookeeper.DigestAuthenticationProvider.superDigest=super:abc=',
         'zookeeper.extendedTypesEnabled=true',
+        'zookeeper.enforceQuota=true',
         'zookeeper.4lw.commands.whitelist=*',
         'zookeeper.snapCount=10',
       ].join('\n'),
@@ -243,6 +262,7 @@ describe('loadConfig', () => {
     expect(warnings).toEqual([]);
     expect(config.superDigest).toBe('super:abc=');
     expect(config.extendedTypesEnabled).toBe(true);
+    expect(config.enforceQuota).toBe(true);
     expect(config.fourLetterWordWhitelist).toEqual(['*']);
     expect(config.snapCount).toBe(10);
   });
@@ -254,7 +274,7 @@ describe('loadConfig', () => {
         'fooBar=1',
         'metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider',
         'admin.enableServer=false',
-        'secureClientPort=2281',
+        'secureClientPortAddress=0.0.0.0',
         '4lw.commands.whitelist=stat,nope',
       ].join('\n'),
       flags: {},
@@ -265,9 +285,26 @@ describe('loadConfig', () => {
       'unknown configuration key "fooBar" ignored',
       'ignoring ZooKeeper setting "metricsProvider.className": Cairn does not use it',
       'ignoring ZooKeeper setting "admin.enableServer": Cairn does not use it',
-      'ignoring ZooKeeper setting "secureClientPort": Cairn does not use it',
+      'ignoring ZooKeeper setting "secureClientPortAddress": Cairn does not use it',
       '4lw.commands.whitelist: "nope" is not a known four-letter word',
     ]);
+  });
+
+  it('reads ZooKeeper\'s TLS keys: PEM stores only, clientAuth need unless set, secureClientPort only with a key store', () => {
+    const tls = (lines: string[]) => loadConfig({ configFile: ['dataDir=/d', ...lines].join('\n'), flags: {} });
+    expect(tls(['ssl.keyStore.location=/k.pem']).config.clientTls).toEqual({ keyStoreLocation: '/k.pem', clientAuth: 'need' });
+    expect(tls(['ssl.keyStore.location=/k.pem']).config.secureClientPort).toBeNull();
+    expect(tls(['zookeeper.ssl.keyStore.location=/k.pem', 'zookeeper.ssl.clientAuth=none']).config.clientTls).toEqual({ keyStoreLocation: '/k.pem', clientAuth: 'none' });
+    // A trust store alone serves nothing; its password means nothing for PEM.
+    expect(tls(['ssl.trustStore.location=/ca.pem', 'ssl.trustStore.password=x']).config.clientTls).toBeNull();
+    expect(() => tls(['secureClientPort=2281'])).toThrow('secureClientPort is set but ssl.keyStore.location is not');
+    expect(() => tls(['ssl.keyStore.location=/k.jks'])).toThrow(/k\.jks is a JKS store; Cairn reads PEM only/);
+    expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.keyStore.type=PKCS12'])).toThrow(/PKCS12 store; Cairn reads PEM only/);
+    expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.keyStore.type=DER'])).toThrow(/ssl\.keyStore\.type/);
+    expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.clientAuth=sometimes'])).toThrow(/expected none, want or need/);
+    expect(() => tls(['ssl.keyStore.location=/k.pem', 'secureClientPort=2181'])).toThrow('clientPort and secureClientPort are both 2181');
+    // Keys of TLS between servers are not read yet: said, not silently dropped.
+    expect(tls(['ssl.quorum.keyStore.location=/q.pem']).warnings).toEqual(['ignoring ZooKeeper setting "ssl.quorum.keyStore.location": Cairn does not use it']);
   });
 
   it('lets flags override the file', () => {
@@ -326,6 +363,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ configFile: 'tickTime=2000', flags: {} })).toThrow(/dataDir is not set/);
     expect(() => loadConfig({ flags: { dataDir: '/d', grpcPort: 70000 } })).toThrow(/invalid value for --grpc-port: "70000"/);
     expect(() => loadConfig({ flags: { dataDir: '' } })).toThrow(/invalid value for --data-dir/);
+  });
+});
+
+describe('browser origins and admin command credentials', () => {
+  const load = (lines: string[], flags: Record<string, string> = {}) => loadConfig({ configFile: ['dataDir=/d', ...lines].join('\n'), flags });
+
+  it('reads http.allowedOrigins as exact origins, "*" alone, and lets --allowed-origins override it', () => {
+    expect(load(['http.allowedOrigins=https://app.example.com, http://localhost:3000,https://app.example.com']).config.httpAllowedOrigins).toEqual([
+      'https://app.example.com',
+      'http://localhost:3000',
+    ]);
+    expect(load(['http.allowedOrigins=https://a.example,*']).config.httpAllowedOrigins).toEqual(['*']);
+    expect(load(['http.allowedOrigins=https://a.example'], { allowedOrigins: 'http://b.example:8080' }).config.httpAllowedOrigins).toEqual(['http://b.example:8080']);
+    expect(load([]).config.httpAllowedOrigins).toEqual([]);
+    expect(parseServerArgs(['--allowed-origins', 'http://a.example']).allowedOrigins).toBe('http://a.example');
+  });
+
+  it('refuses an origin with a path, without a scheme, or "null"', () => {
+    expect(() => load(['http.allowedOrigins=https://app.example.com/console'])).toThrow(/http.allowedOrigins/);
+    expect(() => load(['http.allowedOrigins=app.example.com'])).toThrow(/http.allowedOrigins/);
+    expect(() => load(['http.allowedOrigins=null'])).toThrow(/http.allowedOrigins/);
+  });
+
+  it('reads http.commands.authRequired as four-letter words, warning about unknown ones', () => {
+    const { config, warnings } = load(['http.commands.authRequired=dump, envi,cons,frob']);
+    expect(config.httpCommandsAuthRequired).toEqual(['dump', 'envi', 'cons', 'frob']);
+    expect(warnings).toEqual(['http.commands.authRequired: "frob" is not a known four-letter word']);
+    expect(load(['http.commands.authRequired=*,dump']).config.httpCommandsAuthRequired).toEqual(['*']);
   });
 });
 

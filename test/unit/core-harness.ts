@@ -33,6 +33,7 @@ export interface Origin {
   superDigest?: string;
   maxDataBytes?: number;
   extendedTypesEnabled?: boolean;
+  enforceQuota?: boolean;
 }
 
 export interface Applied extends ApplyResult {
@@ -78,6 +79,7 @@ export class CoreHarness {
       zxid,
       maxDataBytes: origin.maxDataBytes ?? DEFAULT_MAX_DATA_BYTES,
       extendedTypesEnabled: origin.extendedTypesEnabled ?? true,
+      enforceQuota: origin.enforceQuota ?? false,
     };
   }
 

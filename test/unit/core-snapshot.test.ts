@@ -77,6 +77,8 @@ function replay(state: ReplicatedState, log: readonly TxnRecord[], afterZxid: nu
 // (with other children, other kinds, other owners) while a snapshot is being taken.
 
 const NAMES = ['a', 'b', 'c'];
+/** With quotas, the workload also makes and removes quota nodes anywhere, the mirror of /a included. */
+const QUOTA_NAMES = [...NAMES, 'zookeeper_limits', 'zookeeper_stats'];
 const ACLS: ACL[][] = [
   [...OPEN_ACL_UNSAFE],
   // No ADMIN: a later setACL is refused.
@@ -92,6 +94,7 @@ class Workload {
   constructor(
     readonly h: CoreHarness,
     private readonly rng: Rng,
+    private readonly quotas = false,
   ) {}
 
   /** The applied tree's paths, in a deterministic order. */
@@ -131,7 +134,7 @@ class Workload {
       ttl = 1 + this.rng.int(50);
     }
     const sequential = mode === CreateMode.PERSISTENT_SEQUENTIAL || mode === CreateMode.EPHEMERAL_SEQUENTIAL || mode === CreateMode.PERSISTENT_SEQUENTIAL_WITH_TTL;
-    const path = prefix + (sequential ? 's-' : this.rng.pick(NAMES));
+    const path = prefix + (sequential ? 's-' : this.rng.pick(this.quotas ? QUOTA_NAMES : NAMES));
     return { op: 'create', path, data: this.data(), acl: this.rng.pick(ACLS), mode, ...(ttl === undefined ? {} : { ttl }) };
   }
 
@@ -155,7 +158,7 @@ class Workload {
 
   private tryPrepare(request: WriteRequest): void {
     try {
-      this.h.prepare(request, { sessionId: this.sessionOf(request) });
+      this.h.prepare(request, { sessionId: this.sessionOf(request), enforceQuota: this.quotas });
     } catch (error) {
       if (!(error instanceof KeeperError) && !(error instanceof MultiFailure)) throw error;
     }
@@ -221,10 +224,11 @@ class Workload {
  * between chunks (pending txns included), more workload; then the chunks are loaded into a fresh
  * state and every txn after the snapshot's starting zxid is replayed over it.
  */
-function fuzzySnapshotRound(seed: number): { nodes: number; interleaved: number } {
+function fuzzySnapshotRound(seed: number, quotas = false): { nodes: number; interleaved: number } {
   const rng = new Rng(seed);
   const h = new CoreHarness();
-  const workload = new Workload(h, rng);
+  const workload = new Workload(h, rng, quotas);
+  if (quotas) setUpQuotas(h);
   const warmup = 10 + rng.int(60);
   for (let i = 0; i < warmup; i++) workload.step();
 
@@ -249,7 +253,23 @@ function fuzzySnapshotRound(seed: number): { nodes: number; interleaved: number 
   expectConsistent(restored);
   expectConsistent(h.state);
   expect(restored.lastZxid).toBe(h.state.lastZxid);
+  if (quotas) {
+    expect(restored.tree.quotaSubjects()).toEqual(h.tree.quotaSubjects());
+    for (const subject of h.tree.quotaSubjects()) expect(h.tree.quotaUsageOf(subject)).toEqual(h.tree.measureQuotaUsage(subject));
+  }
   return { nodes: h.tree.size, interleaved };
+}
+
+/** A quota on /a with a nested one on /a/b, as zkCli's setquota writes them, with small hard limits. */
+function setUpQuotas(h: CoreHarness): void {
+  const limits = (count: number) => bytes(`count=-1,bytes=-1=;byteHardLimit=40;countHardLimit=${count}`);
+  h.create('/a');
+  h.create('/a/b');
+  for (const [subject, count] of [['a', 8], ['a/b', 4]] as const) {
+    h.create(`/zookeeper/quota/${subject}`);
+    h.create(`/zookeeper/quota/${subject}/zookeeper_limits`, limits(count));
+    h.create(`/zookeeper/quota/${subject}/zookeeper_stats`, bytes('count=0,bytes=0'));
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,6 +324,16 @@ describe('snapshots', () => {
     // The workload did build trees, and did run while snapshots were being taken.
     expect(nodes / seeds).toBeGreaterThan(10);
     expect(interleaved / seeds).toBeGreaterThan(10);
+  });
+
+  it('with quotas (and quota nodes made and removed at random), a fuzzy snapshot plus the log keeps every stats node', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      try {
+        fuzzySnapshotRound(seed, true);
+      } catch (error) {
+        throw new Error(`seed ${seed}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      }
+    }
   });
 
   it('replaying the whole log over an empty state rebuilds the live state', () => {

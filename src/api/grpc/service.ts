@@ -6,7 +6,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import type { AuthId } from '../../core/acl.js';
+import { ipIdentity, type AuthId } from '../../core/acl.js';
 import { isKeeperError, keeperError } from '../../core/errors.js';
 import { isEphemeral, type Request, type WatchEvent } from '../../core/types.js';
 import type { ServerFacade, Unsubscribe } from '../../server/facade.js';
@@ -19,6 +19,8 @@ import { loadCairnProto, loadReflectionDefinition, SERVICE_NAME } from './loader
 import { DEFAULT_OUTBOUND_LIMITS, OutboundQueue } from './outbound.js';
 import { SessionStream, type SessionCall, type SessionStreamSettings } from './session-stream.js';
 import { isUndecodable, undecodableError, withTolerantDecoding } from './undecodable.js';
+import { callerCertificateIdentity, grpcServerCredentials } from './tls.js';
+import type { TlsContext } from '../../server/tls.js';
 
 /** ZooKeeper's default jute.maxbuffer (0xfffff) plus room for the envelope around the data. */
 export const DEFAULT_MAX_MESSAGE_BYTES = 0xfffff + 64 * 1024;
@@ -53,6 +55,8 @@ export interface GrpcServerOptions {
   maxMessageBytes?: number;
   /** Insecure unless given. */
   credentials?: grpc.ServerCredentials;
+  /** Serve TLS (h2) with this material; plaintext is then refused. Ignored when credentials are given. */
+  tls?: TlsContext;
   /** Overrides for the session stream limits and timers. */
   sessionStream?: Partial<SessionStreamSettings>;
 }
@@ -95,7 +99,8 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   health.addToServer(server);
   new ReflectionService(loadReflectionDefinition()).addToServer(server);
 
-  const port = await bind(server, options.host, options.port, options.credentials ?? grpc.ServerCredentials.createInsecure());
+  const credentials = options.credentials ?? (options.tls === undefined ? grpc.ServerCredentials.createInsecure() : grpcServerCredentials(options.tls));
+  const port = await bind(server, options.host, options.port, credentials);
   options.logger.debug({ host: options.host, port }, 'grpc listening');
 
   let closing: Promise<void> | undefined;
@@ -152,7 +157,7 @@ function cairnHandlers(context: Context): CairnHandlers {
 }
 
 function handleSession(call: SessionCall, context: Context): void {
-  const stream = new SessionStream(call, context.facade, context.settings, context.logger, transportIdsOf(call.getPeer()), (done) =>
+  const stream = new SessionStream(call, context.facade, context.settings, context.logger, callIdentities(call), (done) =>
     context.active.delete(done),
   );
   context.active.add(stream);
@@ -173,7 +178,7 @@ function unaryHandler<F extends UnaryField>(field: F, context: Context): grpc.ha
       return;
     }
     Promise.resolve()
-      .then(() => context.facade.submitStateless(request, transportIdsOf(call.getPeer())))
+      .then(() => context.facade.submitStateless(request, callIdentities(call)))
       .then(({ response, zxid }) => {
         const trailer = new grpc.Metadata();
         trailer.set(ZK_ZXID_KEY, String(zxid));
@@ -223,7 +228,7 @@ function handleWatch(call: grpc.ServerWritableStream<WatchRequest__Output, Proto
     call.emit('error', toGrpcStatus(error));
     return;
   }
-  new WatchStream(call, context).start(path, recursive, transportIdsOf(call.getPeer()));
+  new WatchStream(call, context).start(path, recursive, callIdentities(call));
 }
 
 /** One stateless Watch call: a persistent watch whose events stream until cancelled. */
@@ -306,7 +311,13 @@ export function peerAddress(peer: string): string | undefined {
 }
 
 /** The identities a connection brings: `ip:<address>`, or none for a non-IP transport. */
+/** Who a call is by its transport: its address, and the x509 identity of a verified client certificate. */
+function callIdentities(call: { getPeer(): string; getAuthContext?: () => { sslPeerCertificate?: import('node:tls').PeerCertificate } }): AuthId[] {
+  const certificate = callerCertificateIdentity(call);
+  return certificate === null ? transportIdsOf(call.getPeer()) : [...transportIdsOf(call.getPeer()), certificate];
+}
+
 export function transportIdsOf(peer: string): AuthId[] {
   const address = peerAddress(peer);
-  return address === undefined ? [] : [{ scheme: 'ip', id: address }];
+  return address === undefined ? [] : [ipIdentity(address)];
 }

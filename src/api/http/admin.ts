@@ -1,13 +1,26 @@
 // ZooKeeper AdminServer-style commands under /commands/, as JSON. Each answer carries `command`
 // and `error` (null) as ZooKeeper's AdminServer does; names and short aliases follow ZooKeeper
 // (server_stats/srvr, monitor/mntr, ...), plus `hash` (the tree digest) and `last_zxid`.
+//
+// Each command is gated by a four-letter word (src/api/admin-policy.ts): 4lw.commands.whitelist
+// enables it here as on the client port, and http.commands.authRequired makes it need
+// credentials. Those are checked as ZooKeeper 3.9's AdminServer checks the commands it
+// authenticates (snapshot, restore): the request must authenticate (here `Authorization: Basic`,
+// the digest scheme, beside the peer's ip identity), and its identities must hold every permission
+// of ALL on the root znode, each bit checked on its own.
 
 import { hostname } from 'node:os';
 import { readdirSync } from 'node:fs';
+import type { FastifyRequest } from 'fastify';
+import { checkACL, type AuthId } from '../../core/acl.js';
+import { keeperError } from '../../core/errors.js';
+import { Perms, type ACL } from '../../core/types.js';
 import type { ServerConfig } from '../../server/config.js';
+import { httpCommandAccess, type CommandAccess, type CommandPolicy } from '../admin-policy.js';
+import { basicCredentials, peerIdentities } from './identity.js';
 import type { NodeInfo, SessionInfoEntry } from '../../server/node.js';
 import type { WatchManager } from '../../core/watches.js';
-import { HttpOnlyProblem } from './problem.js';
+import { HttpOnlyProblem, HttpRefusal } from './problem.js';
 
 /** What the admin commands read from the node. */
 export interface AdminSource {
@@ -28,6 +41,9 @@ export interface AdminContext {
   config: ServerConfig;
   version: string;
   transports: () => TransportCounts;
+  policy: CommandPolicy;
+  /** The root znode's ACL, read as a caller with these identities (NoAuth when they may not read it). */
+  rootAcl(identities: AuthId[]): Promise<ACL[]>;
 }
 
 type Command = (context: AdminContext) => Record<string, unknown>;
@@ -79,14 +95,25 @@ function connections(context: AdminContext): Record<string, unknown>[] {
   }));
 }
 
-const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new Map<string, { aliases: string[]; run: Command }>([
-  ['ruok', { aliases: [], run: () => ({}) }],
-  ['server_stats', { aliases: ['srvr'], run: serverStats }],
-  ['stats', { aliases: ['stat'], run: (context) => ({ ...serverStats(context), connections: connections(context) }) }],
+interface CommandEntry {
+  aliases: string[];
+  /** The four-letter word that gates it (src/api/admin-policy.ts). */
+  word: string;
+  run: Command;
+}
+
+/** /metrics shows what mntr shows, so mntr gates it. */
+export const METRICS_WORD = 'mntr';
+
+const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
+  ['ruok', { aliases: [], word: 'ruok', run: () => ({}) }],
+  ['server_stats', { aliases: ['srvr'], word: 'srvr', run: serverStats }],
+  ['stats', { aliases: ['stat'], word: 'stat', run: (context) => ({ ...serverStats(context), connections: connections(context) }) }],
   [
     'monitor',
     {
       aliases: ['mntr'],
+      word: 'mntr',
       run: (context) => {
         const info = context.source.info();
         const transports = context.transports();
@@ -119,6 +146,7 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
     'configuration',
     {
       aliases: ['conf'],
+      word: 'conf',
       run: ({ config }) => ({
         client_port: config.clientPort,
         client_port_address: config.clientPortAddress,
@@ -138,11 +166,12 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
       }),
     },
   ],
-  ['connections', { aliases: ['cons'], run: (context) => ({ connections: connections(context), secure_connections: [] }) }],
+  ['connections', { aliases: ['cons'], word: 'cons', run: (context) => ({ connections: connections(context), secure_connections: [] }) }],
   [
     'watch_summary',
     {
       aliases: ['wchs'],
+      word: 'wchs',
       run: ({ source }) => {
         const watchers = new Set<number>();
         const paths = new Set<string>();
@@ -160,6 +189,7 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
     'watches',
     {
       aliases: ['wchc'],
+      word: 'wchc',
       run: ({ source }) => {
         const byWatcher: Record<string, string[]> = {};
         for (const table of watchTables(source)) {
@@ -174,6 +204,7 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
     'watches_by_path',
     {
       aliases: ['wchp'],
+      word: 'wchp',
       run: ({ source }) => {
         const byPath: Record<string, string[]> = {};
         for (const table of watchTables(source)) {
@@ -187,6 +218,7 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
     'dump',
     {
       aliases: [],
+      word: 'dump',
       run: ({ source }) => {
         const ephemerals: Record<string, string[]> = {};
         const timeouts: Record<string, number> = {};
@@ -202,6 +234,7 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
     'environment',
     {
       aliases: ['envi'],
+      word: 'envi',
       run: ({ version }) => ({
         'cairn.version': version,
         'host.name': hostname(),
@@ -215,11 +248,12 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
       }),
     },
   ],
-  ['is_read_only', { aliases: ['isro'], run: () => ({ read_only: false }) }],
+  ['is_read_only', { aliases: ['isro'], word: 'isro', run: () => ({ read_only: false }) }],
   [
     'hash',
     {
       aliases: [],
+      word: 'hash',
       run: ({ source }) => {
         const info = source.info();
         return { digests: [{ zxid: info.lastZxid, zxid_hex: hex(info.lastZxid), digest: info.digest }] };
@@ -230,6 +264,8 @@ const COMMANDS: ReadonlyMap<string, { aliases: string[]; run: Command }> = new M
     'last_zxid',
     {
       aliases: ['lzxd'],
+      // It tells what srvr's Zxid line tells (and the last proposed zxid), so srvr gates it.
+      word: 'srvr',
       run: ({ source }) => {
         const info = source.info();
         return { zxid: info.lastZxid, zxid_hex: hex(info.lastZxid), last_proposed_zxid: info.lastProposedZxid };
@@ -244,15 +280,44 @@ for (const [name, { aliases }] of COMMANDS) {
   for (const alias of aliases) BY_NAME.set(alias, name);
 }
 
-export function listCommands(): Record<string, unknown> {
-  return { command: 'commands', error: null, commands: [...COMMANDS].map(([name, { aliases }]) => ({ name, aliases })) };
+export function listCommands(policy: CommandPolicy): Record<string, unknown> {
+  return {
+    command: 'commands',
+    error: null,
+    commands: [...COMMANDS].map(([name, { aliases, word }]) => ({ name, aliases, word, access: httpCommandAccess(policy, word) })),
+  };
 }
 
-export function runCommand(context: AdminContext, requested: string): Record<string, unknown> {
+export async function runCommand(context: AdminContext, http: FastifyRequest, requested: string): Promise<Record<string, unknown>> {
   const name = BY_NAME.get(requested);
   if (name === undefined) throw new HttpOnlyProblem(404, 'unknown-command', 'Unknown command', `no admin command ${JSON.stringify(requested)}; GET /commands lists them`);
-  const output = COMMANDS.get(name)!.run(context);
+  const entry = COMMANDS.get(name)!;
+  await admitCommand(context, http, name, entry.word);
+  const output = entry.run(context);
   return { ...output, command: name, error: null };
+}
+
+/**
+ * Refuses a command the policy disables (403), or one that needs credentials when the request
+ * has none (401) or its identities lack a permission of ALL on the root (403 NoAuth).
+ */
+export async function admitCommand(context: AdminContext, http: FastifyRequest, name: string, word: string): Promise<void> {
+  const access: CommandAccess = httpCommandAccess(context.policy, word);
+  if (access === 'disabled') {
+    throw new HttpRefusal('CommandDisabled', `${name} is not executed because ${word} is not in 4lw.commands.whitelist`);
+  }
+  if (access === 'open') return;
+  const credentials = basicCredentials(http.headers.authorization);
+  if (credentials === undefined) {
+    throw keeperError('AuthFailed', undefined, `${name} needs credentials (http.commands.authRequired lists ${word}): send Authorization: Basic`);
+  }
+  const identities = [...peerIdentities(http.socket), credentials.id];
+  const acl = await context.rootAcl(identities);
+  for (let bit = 1; bit <= Perms.ALL; bit <<= 1) {
+    if ((Perms.ALL & bit) !== 0 && !checkACL(acl, bit, identities, context.config.superDigest)) {
+      throw keeperError('NoAuth', '/', `${name} needs every permission (cdrwa) on / for these credentials`);
+    }
+  }
 }
 
 function openFileDescriptors(): number {

@@ -1,19 +1,27 @@
 // The HTTP port: REST, Server-Sent Events, the WebSocket session channel, admin commands,
 // metrics, health, and the OpenAPI document with its rendering at /docs. Routes come from
-// openapi.yaml (see openapi.ts); every request runs through the facade, like gRPC's.
+// openapi.yaml (see openapi.ts); every request runs through the facade, like gRPC's. Which web
+// pages may use the port, and CORS for them, is origins.ts; which admin commands it answers is
+// admin-policy.ts, shared with the client port's four-letter words.
 
+import type { Server as TlsServer, TLSSocket } from 'node:tls';
+import { clientCertificateRefusal, type TlsContext } from '../../server/tls.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { Logger } from 'pino';
-import { assert, keeperError } from '../../core/errors.js';
+import type { AuthId } from '../../core/acl.js';
+import { assert, isKeeperError, keeperError } from '../../core/errors.js';
+import type { ACL } from '../../core/types.js';
 import type { ServerConfig } from '../../server/config.js';
 import type { ServerFacade } from '../../server/facade.js';
 import { DEFAULT_SESSION_STREAM_SETTINGS } from '../grpc/service.js';
-import { listCommands, runCommand, type AdminContext, type AdminSource, type TransportCounts } from './admin.js';
+import { commandPolicy } from '../admin-policy.js';
+import { admitCommand, listCommands, METRICS_WORD, runCommand, type AdminContext, type AdminSource, type TransportCounts } from './admin.js';
 import { sendJson, type HttpContext } from './context.js';
 import { METRICS_CONTENT_TYPE, renderMetrics } from './metrics.js';
 import { fastifyUrl, headerSchema, loadOpenApi, querySchema, type Operation } from './openapi.js';
+import { addCorsHeaders, OriginPolicy, preflightHeaders, CORS_ALLOWED_METHODS } from './origins.js';
 import { HttpOnlyProblem, PROBLEM_MEDIA_TYPE, problemOf } from './problem.js';
 import type { RequestMeter } from './request-meter.js';
 import { closeSession, createSession, keepAlive } from './session-routes.js';
@@ -92,6 +100,8 @@ export interface HttpServerOptions {
   /** Readiness: the zxid once the server serves. */
   /** Null while the server cannot serve (an ensemble member without a leader): /readyz answers 503. */
   ready: () => { status: 'ok'; zxid: string } | null;
+  /** Serve HTTPS and WSS with this material (followed as its files change); plaintext is refused. */
+  tls?: TlsContext;
 }
 
 export interface HttpServerHandle {
@@ -109,6 +119,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   const limits = options.limits ?? DEFAULT_HTTP_LIMITS;
   const openapi = loadOpenApi();
   const app = Fastify({
+    // With TLS configured the port speaks HTTPS (and WSS) only: a plaintext request fails its handshake.
+    ...(options.tls === undefined ? {} : { https: options.tls.serverOptions() }),
     logger: false,
     exposeHeadRoutes: false,
     bodyLimit: options.config.juteMaxBuffer,
@@ -140,7 +152,33 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     options.logger,
   );
   const transports = (): TransportCounts => ({ sseStreams: sse.open, webSockets: webSockets.open, httpSessions: sessions.size });
-  const admin: AdminContext = { source: options.admin, config: options.config, version: options.version, transports };
+  const policy = commandPolicy(options.config);
+  const rootAcl = async (identities: AuthId[]): Promise<ACL[]> => {
+    const { response } = await options.facade.submitStateless({ op: 'getACL', path: '/' }, identities);
+    if (response.op !== 'getACL') throw keeperError('SystemError', '/', 'unexpected response');
+    return response.acl;
+  };
+  const admin: AdminContext = { source: options.admin, config: options.config, version: options.version, transports, policy, rootAcl };
+  const origins = new OriginPolicy(options.config.httpAllowedOrigins);
+
+  // Every request: CORS headers for an allowed origin, and a 403 for a page of a foreign origin
+  // before anything runs (origins.ts says what is refused and why).
+  app.addHook('onRequest', async (request, reply) => {
+    const verdict = origins.judge(request.headers);
+    addCorsHeaders(reply.raw, verdict);
+    const refusal = origins.refusal(request.method, request.headers, verdict);
+    if (refusal !== null) throw refusal;
+  });
+  // Preflights, for every path: an allowed origin (a refused one was stopped above) learns what it
+  // may send; a request without an Origin is told which methods exist.
+  app.route({
+    method: 'OPTIONS',
+    url: '/*',
+    handler: (request, reply) => {
+      if (request.headers.origin === undefined) return reply.code(204).header('Allow', CORS_ALLOWED_METHODS).send();
+      return reply.code(204).headers(preflightHeaders()).send();
+    },
+  });
 
   // Bodies are bytes until a handler says otherwise: znode data is raw whatever its media type,
   // and JSON bodies are parsed and checked against openapi.yaml below.
@@ -178,13 +216,15 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     webSocket: () => {
       throw new HttpOnlyProblem(426, 'upgrade-required', 'Upgrade Required', 'GET /v1/ws must be a WebSocket upgrade (Upgrade: websocket)');
     },
-    listCommands: (_context, _http, reply) => sendJson(reply, 200, listCommands()),
-    runCommand: (_context, http, reply) => sendJson(reply, 200, runCommand(admin, (http.params as { command: string }).command)),
-    metrics: (_context, _http, reply) =>
-      reply
+    listCommands: (_context, _http, reply) => sendJson(reply, 200, listCommands(policy)),
+    runCommand: async (_context, http, reply) => sendJson(reply, 200, await challenging(reply, runCommand(admin, http, (http.params as { command: string }).command))),
+    metrics: async (_context, http, reply) => {
+      await challenging(reply, admitCommand(admin, http, 'metrics', METRICS_WORD));
+      return reply
         .code(200)
         .type(METRICS_CONTENT_TYPE)
-        .send(renderMetrics({ source: options.admin, meter: options.meter, transports, slowClientsCut: () => ({ sse: sse.cutCount, websocket: webSockets.cutCount }), historySize: () => history.size })),
+        .send(renderMetrics({ source: options.admin, meter: options.meter, transports, slowClientsCut: () => ({ sse: sse.cutCount, websocket: webSockets.cutCount }), historySize: () => history.size }));
+    },
     readyz: (_context, _http, reply) => {
       const ready = options.ready();
       if (ready === null) throw keeperError('ConnectionLoss', undefined, 'this server is not serving: it has no leader now');
@@ -194,6 +234,12 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     openapi: (_context, _http, reply) => reply.code(200).type('application/yaml; charset=utf-8').send(openapi.text),
     // Served by @fastify/swagger-ui below.
     docs: null,
+    // Answered by the OPTIONS route above, for every path.
+    preflightZnode: null,
+    preflightAcl: null,
+    preflightTxn: null,
+    preflightSync: null,
+    preflightSessions: null,
   };
 
   for (const operation of openapi.operations) {
@@ -206,15 +252,36 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
   for (const operationId of Object.keys(handlers)) assert(documented.has(operationId), `handler ${operationId} is documented in openapi.yaml`);
 
   await app.register(fastifySwagger, { mode: 'static', specification: { document: openapi.document as never } });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: true });
+  // openapi.yaml's server is relative ("/"), so the page calls whichever host and port served it;
+  // the policy lets it (connect-src 'self') and does not upgrade its plain-HTTP requests to HTTPS.
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { validatorUrl: null }, staticCSP: true, transformStaticCSP: docsContentSecurityPolicy });
 
-  app.server.on('upgrade', (request, socket, head) => webSockets.onUpgrade(request, socket, head));
+  app.server.on('upgrade', (request, socket, head) => webSockets.onUpgrade(request, socket, head, origins.refusal('GET', request.headers)));
   app.addHook('preClose', (done) => {
     sse.close();
     webSockets.close();
     sessions.detachAll();
     done();
   });
+
+  if (options.tls !== undefined) {
+    const tls = options.tls;
+    const server = app.server as unknown as TlsServer;
+    const detach = tls.attach(server);
+    app.addHook('onClose', (_instance, done) => {
+      detach();
+      done();
+    });
+    server.on('secureConnection', (socket: TLSSocket) => {
+      const refusal = clientCertificateRefusal(socket, tls.settings.clientAuth);
+      if (refusal === null) return;
+      options.logger.warn({ client: socket.remoteAddress, reason: refusal }, 'refusing a TLS client on the HTTP port');
+      socket.destroy();
+    });
+    server.on('tlsClientError', (error, socket) => {
+      options.logger.debug({ client: socket.remoteAddress, reason: error.message }, 'TLS handshake failed on the HTTP port');
+    });
+  }
 
   await app.listen({ host: options.config.clientPortAddress, port: options.config.httpPort });
   const address = app.server.address();
@@ -250,6 +317,25 @@ function registerOperation(
       return handler(context, request, reply, body as never);
     },
   });
+}
+
+/** An admin command that needs credentials asks for them as HTTP does (a 401 with a Basic challenge). */
+async function challenging<T>(reply: FastifyReply, work: Promise<T>): Promise<T> {
+  try {
+    return await work;
+  } catch (error) {
+    if (isKeeperError(error) && error.codeName === 'AuthFailed') reply.header('WWW-Authenticate', 'Basic realm="cairn admin", charset="UTF-8"');
+    throw error;
+  }
+}
+
+/** @fastify/swagger-ui's policy for /docs, with fetches to this origin and without upgrade-insecure-requests. */
+export function docsContentSecurityPolicy(header: string): string {
+  const directives = header
+    .split(';')
+    .map((directive) => directive.trim())
+    .filter((directive) => directive !== '' && directive !== 'upgrade-insecure-requests' && !directive.startsWith('connect-src'));
+  return `${[...directives, "connect-src 'self'"].join('; ')};`;
 }
 
 function parseJsonBody(raw: unknown): unknown {

@@ -25,10 +25,10 @@ export async function runRequest(context: HttpContext, http: FastifyRequest, req
   const token = http.headers[SESSION_HEADER];
   if (typeof token === 'string' && token !== '') {
     const credentials = basicCredentials(http.headers.authorization);
-    const handle = await context.sessions.resolve(token, peerIdentities(http.socket.remoteAddress), credentials);
+    const handle = await context.sessions.resolve(token, peerIdentities(http.socket), credentials);
     return handle.submit(request);
   }
-  return context.facade.submitStateless(request, requestIdentities(http.socket.remoteAddress, http.headers.authorization));
+  return context.facade.submitStateless(request, requestIdentities(http.socket, http.headers.authorization));
 }
 
 /** JSON with a trailing newline, so that curl's output ends its line. */

@@ -1,16 +1,21 @@
-// Who an HTTP request or WebSocket is: the `ip` identity of its peer, plus the `digest`
-// identity of `Authorization: Basic` credentials (as ZooKeeper's addauth digest user:password
-// would give), so ACLs hold exactly as over gRPC.
+// Who an HTTP request or WebSocket is: the `ip` identity of its peer (derived as on every port,
+// by core/acl.ts), the `x509` identity of a verified client certificate when the port serves TLS,
+// plus the `digest` identity of `Authorization: Basic` credentials (as ZooKeeper's addauth digest
+// user:password would give), so ACLs hold exactly as over gRPC and the ZooKeeper port.
 
-import { isIP } from 'node:net';
-import { authenticate, type AuthId } from '../../core/acl.js';
+import { isIP, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import { authenticate, ipIdentity, type AuthId } from '../../core/acl.js';
 import { keeperError } from '../../core/errors.js';
+import { x509Identity } from '../../server/tls.js';
 
-/** The peer's address, with IPv4-mapped IPv6 unwrapped so that ip ACLs written for IPv4 match. */
-export function peerIdentities(remoteAddress: string | undefined): AuthId[] {
-  if (remoteAddress === undefined || isIP(remoteAddress) === 0) return [];
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(remoteAddress);
-  return [{ scheme: 'ip', id: mapped !== null ? (mapped[1] as string) : remoteAddress }];
+/** The identities the connection itself proves: its address, and a verified client certificate's subject. */
+export function peerIdentities(socket: Socket): AuthId[] {
+  const address = socket.remoteAddress;
+  const identities = address === undefined || isIP(address) === 0 ? [] : [ipIdentity(address)];
+  const certificate = socket instanceof TLSSocket ? x509Identity(socket) : null;
+  if (certificate !== null) identities.push(certificate);
+  return identities;
 }
 
 export interface Credentials {
@@ -33,8 +38,8 @@ export function credentialIdentity(authorization: string | undefined): AuthId | 
   return basicCredentials(authorization)?.id;
 }
 
-export function requestIdentities(remoteAddress: string | undefined, authorization: string | undefined): AuthId[] {
-  const identities = peerIdentities(remoteAddress);
+export function requestIdentities(socket: Socket, authorization: string | undefined): AuthId[] {
+  const identities = peerIdentities(socket);
   const credential = credentialIdentity(authorization);
   if (credential !== undefined) identities.push(credential);
   return identities;

@@ -11,8 +11,8 @@ import { assert } from '../../core/errors.js';
 
 export const OPENAPI_FILE = 'openapi.yaml';
 
-export type HttpMethod = 'get' | 'head' | 'post' | 'put' | 'delete';
-const METHODS: readonly HttpMethod[] = ['get', 'head', 'post', 'put', 'delete'];
+export type HttpMethod = 'get' | 'head' | 'post' | 'put' | 'delete' | 'options';
+const METHODS: readonly HttpMethod[] = ['get', 'head', 'post', 'put', 'delete', 'options'];
 
 export interface Parameter {
   name: string;

@@ -10,7 +10,7 @@ import { parseSessionToken, sessionToken } from './sessions.js';
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 export async function createSession(context: HttpContext, http: FastifyRequest, reply: FastifyReply, body: { timeoutMs?: number }): Promise<FastifyReply> {
-  const handle = await context.sessions.open(body.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestIdentities(http.socket.remoteAddress, http.headers.authorization));
+  const handle = await context.sessions.open(body.timeoutMs ?? DEFAULT_TIMEOUT_MS, requestIdentities(http.socket, http.headers.authorization));
   const password = Buffer.from(handle.password);
   return sendJson(
     reply,
@@ -35,12 +35,12 @@ function tokenFor(http: FastifyRequest): string {
 }
 
 export async function keepAlive(context: HttpContext, http: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  const handle = await context.sessions.resolve(tokenFor(http), peerIdentities(http.socket.remoteAddress));
+  const handle = await context.sessions.resolve(tokenFor(http), peerIdentities(http.socket));
   const zxid = handle.ping();
   return sendJson(reply, 200, { sessionId: handle.sessionId, timeoutMs: handle.timeoutMs, zxid }, zxid);
 }
 
 export async function closeSession(context: HttpContext, http: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
-  await context.sessions.close(tokenFor(http), peerIdentities(http.socket.remoteAddress));
+  await context.sessions.close(tokenFor(http), peerIdentities(http.socket));
   return reply.code(204).header('Cairn-Zxid', String(context.facade.lastZxid())).send();
 }

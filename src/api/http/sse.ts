@@ -56,7 +56,7 @@ export class SseStreams {
   handle(http: FastifyRequest, reply: FastifyReply): void {
     const path = znodePath(http);
     const recursive = (http.query as { recursive?: boolean }).recursive === true;
-    const identities = requestIdentities(http.socket.remoteAddress, http.headers.authorization);
+    const identities = requestIdentities(http.socket, http.headers.authorization);
     const lastEventHeader = http.headers['last-event-id'];
     const lastEventId = typeof lastEventHeader === 'string' && lastEventHeader !== '' ? Number(lastEventHeader) : undefined;
     if (lastEventId !== undefined && !Number.isSafeInteger(lastEventId)) throw keeperError('BadArguments', undefined, 'Last-Event-ID must be a zxid');

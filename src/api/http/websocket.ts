@@ -22,7 +22,7 @@ import type { ServerMessage } from '../grpc/generated/cairn/v1/ServerMessage.js'
 import { SessionStream, type SessionCall, type SessionStreamSettings } from '../grpc/session-stream.js';
 import { basicCredentials, peerIdentities } from './identity.js';
 import { decodeClientMessage, encodeServerMessage, JSON_SUBPROTOCOL, PROTO_SUBPROTOCOL, type Subprotocol } from './proto-json.js';
-import { problemOf } from './problem.js';
+import { problemOf, PROBLEM_MEDIA_TYPE, type HttpRefusal, type Problem } from './problem.js';
 
 export const WEBSOCKET_PATH = '/v1/ws';
 
@@ -219,17 +219,24 @@ export class WebSocketChannels {
     return this.sockets.size;
   }
 
-  /** The HTTP server's 'upgrade' event. */
-  onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  /**
+   * The HTTP server's 'upgrade' event; `originRefusal` is the origin policy's answer for it
+   * (origins.ts): a page of a foreign origin is refused with 403 before anything else.
+   */
+  onUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer, originRefusal: HttpRefusal | null = null): void {
     const url = request.url ?? '';
     const path = url.split('?')[0];
+    if (originRefusal !== null) {
+      rejectUpgradeWithProblem(socket, problemOf(originRefusal));
+      return;
+    }
     if (path !== WEBSOCKET_PATH) {
       rejectUpgrade(socket, 404, 'Not Found', `no WebSocket endpoint at ${path}`);
       return;
     }
     let identities: AuthId[];
     try {
-      identities = peerIdentities(request.socket.remoteAddress);
+      identities = peerIdentities(request.socket);
       const credentials = basicCredentials(request.headers.authorization);
       if (credentials !== undefined) identities.push(credentials.id);
     } catch (error) {
@@ -276,6 +283,13 @@ export class WebSocketChannels {
 }
 
 function rejectUpgrade(socket: Duplex, status: number, title: string, detail: string): void {
-  const body = JSON.stringify({ type: 'urn:cairn:problem:upgrade', title, status, detail });
-  socket.end(`HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  rejectUpgradeWithProblem(socket, { type: 'urn:cairn:problem:upgrade', title, status, detail });
+}
+
+const REASONS: Readonly<Record<number, string>> = { 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
+
+function rejectUpgradeWithProblem(socket: Duplex, problem: Problem): void {
+  const body = JSON.stringify(problem);
+  const reason = REASONS[problem.status] ?? 'Refused';
+  socket.end(`HTTP/1.1 ${problem.status} ${reason}\r\nContent-Type: ${PROBLEM_MEDIA_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nVary: Origin\r\nConnection: close\r\n\r\n${body}`);
 }

@@ -12,7 +12,7 @@
 
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
-import { ipIdentity } from '../../core/acl.js';
+import { ipIdentity, type AuthId } from '../../core/acl.js';
 import { assert, isKeeperError, keeperError } from '../../core/errors.js';
 import { EventType, OpCode, type WatchEvent } from '../../core/types.js';
 import type { AnswerOutcome, ServerFacade, SessionHandle, SessionSink } from '../../server/facade.js';
@@ -103,6 +103,8 @@ export class JuteConnection {
     private readonly settings: ConnectionSettings,
     private readonly hooks: ConnectionHooks,
     private readonly logger: Pick<Logger, 'debug' | 'warn'>,
+    /** Identities the connection proved in its TLS handshake (x509), beside its address's. */
+    private readonly certificateIds: readonly AuthId[] = [],
   ) {
     this.remoteAddress = socket.remoteAddress ?? 'unknown';
     this.remotePort = socket.remotePort ?? 0;
@@ -246,7 +248,7 @@ export class JuteConnection {
           password: connect.password,
           timeoutMs: connect.timeOutMs,
           lastZxidSeen: connect.lastZxidSeen,
-          transportIds: [ipIdentity(this.remoteAddress)],
+          transportIds: [ipIdentity(this.remoteAddress), ...this.certificateIds],
         },
         sink,
       )

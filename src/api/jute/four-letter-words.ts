@@ -1,13 +1,15 @@
 // Four-letter words on the client port, answered in ZooKeeper 3.8's text formats so monitoring
 // scripts written for ZooKeeper read them unchanged (`mntr` keeps keys such as zk_server_state
 // and zk_znode_count; `srvr` keeps "Mode:" and "Node count:"). Each is gated by
-// 4lw.commands.whitelist exactly as ZooKeeper gates it.
+// 4lw.commands.whitelist exactly as ZooKeeper gates it (src/api/admin-policy.ts decides, for this
+// port and the HTTP port's admin commands alike).
 
 import { readdirSync, statSync } from 'node:fs';
 import { hostname, userInfo, homedir, freemem, totalmem, platform, arch, release } from 'node:os';
 import { join } from 'node:path';
 import type { NodeInfo, SessionInfoEntry } from '../../server/node.js';
 import type { WatchManager } from '../../core/watches.js';
+import { fourLetterWordEnabled, type CommandPolicy } from '../admin-policy.js';
 
 /** ZooKeeper's version line with Cairn's own build; tools that parse "3.8.0" still can. */
 export const VERSION_TEXT = '3.8.0-cairn-0.1.0, built on 1970-01-01 00:00 UTC';
@@ -78,7 +80,7 @@ export interface PortStats {
 }
 
 export interface FourLetterWordContext {
-  whitelist: readonly string[];
+  policy: CommandPolicy;
   node: {
     info(): NodeInfo;
     sessionsInfo(): SessionInfoEntry[];
@@ -103,13 +105,9 @@ export function isFourLetterWord(word: string): boolean {
   return FOUR_LETTER_WORDS.includes(word);
 }
 
-export function isWhitelisted(whitelist: readonly string[], word: string): boolean {
-  return word === 'srvr' || whitelist.includes('*') || whitelist.includes(word);
-}
-
 /** The text a four-letter word answers, or ZooKeeper's refusal when it is not whitelisted. */
 export function answerFourLetterWord(word: string, context: FourLetterWordContext): string {
-  if (!isWhitelisted(context.whitelist, word)) return `${word} is not executed because it is not in the whitelist.\n`;
+  if (!fourLetterWordEnabled(context.policy, word)) return `${word} is not executed because it is not in the whitelist.\n`;
   switch (word) {
     case 'ruok':
       return 'imok';

@@ -1,12 +1,19 @@
-// The ZooKeeper client port: a TCP listener speaking ZooKeeper's own protocol (jute frames),
-// with ZooKeeper's per-IP connection limit (maxClientCnxns) and four-letter words.
+// The ZooKeeper client ports: TCP listeners speaking ZooKeeper's own protocol (jute frames), the
+// plaintext clientPort and, with TLS configured, the secureClientPort, with ZooKeeper's per-IP
+// connection limit (maxClientCnxns, counted over both) and four-letter words. A client whose
+// certificate verified holds its x509 identity (the subject DN) from the handshake on, as with
+// ZooKeeper's X509AuthenticationProvider.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
 import { assert } from '../../core/errors.js';
 import type { WatchManager } from '../../core/watches.js';
 import type { ServerFacade } from '../../server/facade.js';
 import type { NodeInfo, SessionInfoEntry } from '../../server/node.js';
+import { clientCertificateRefusal, x509Identity, type TlsContext } from '../../server/tls.js';
+import type { AuthId } from '../../core/acl.js';
+import { commandPolicy } from '../admin-policy.js';
 import { JuteConnection, type ConnectionHooks, type ConnectionSettings } from './connection.js';
 import {
   answerFourLetterWord,
@@ -23,6 +30,8 @@ export interface JuteServerConfig {
   maxClientCnxns: number;
   juteMaxBuffer: number;
   fourLetterWordWhitelist: readonly string[];
+  /** Words whose commands need credentials: the client port, which cannot authenticate them, refuses them. */
+  httpCommandsAuthRequired: readonly string[];
   dataDir: string;
   dataLogDir: string;
   tickTimeMs: number;
@@ -43,10 +52,15 @@ export interface JuteServerOptions {
   logger: Logger;
   /** ZooKeeper's sessionless connection timeout (zookeeper.nio.sessionlessCnxnTimeout). */
   handshakeTimeoutMs?: number;
+  /** The secureClientPort: the same protocol over TLS. Absent: no TLS port. */
+  secure?: { port: number; tls: TlsContext };
 }
 
 export interface RunningJuteServer {
+  /** The plaintext clientPort. */
   port: number;
+  /** The secureClientPort, or null without TLS. */
+  securePort: number | null;
   connectionCount(): number;
   /** Stops listening and drops every connection; sessions stay with the node. */
   close(): Promise<void>;
@@ -100,7 +114,7 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
 
   let boundPort = config.clientPort;
   const fourLetterContext = (asking: JuteConnection): FourLetterWordContext => ({
-    whitelist: config.fourLetterWordWhitelist,
+    policy: commandPolicy(config),
     node: options.node,
     // conf shows the port clients reach, also when the configuration asked for any free one.
     config: { ...config, clientPort: boundPort },
@@ -138,7 +152,7 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
     },
   };
 
-  const accept = (socket: Socket): void => {
+  const accept = (socket: Socket, certificateIds: readonly AuthId[] = []): void => {
     const address = socket.remoteAddress ?? 'unknown';
     const current = perAddress.get(address) ?? 0;
     if (config.maxClientCnxns > 0 && current >= config.maxClientCnxns) {
@@ -149,29 +163,59 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
       return;
     }
     perAddress.set(address, current + 1);
-    const connection = new JuteConnection(socket, options.facade, settings, hooks, logger);
+    const connection = new JuteConnection(socket, options.facade, settings, hooks, logger, certificateIds);
     tracked.set(connection, { connection, latency: new LatencyStats(), lastResponseMs: 0 });
     connection.start();
   };
 
-  const server: Server = createServer({ noDelay: true }, accept);
-  server.on('error', (error) => logger.error({ err: error }, 'ZooKeeper client port error'));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: config.clientPortAddress, port: config.clientPort }, () => {
-      server.off('error', reject);
-      resolve();
+  const listening: Server[] = [];
+  const listen = async (server: Server, port: number, name: string): Promise<number> => {
+    server.on('error', (error) => logger.error({ err: error }, `${name} error`));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: config.clientPortAddress, port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
-  const address = server.address();
-  assert(address !== null && typeof address !== 'string', 'the client port has a TCP address');
-  boundPort = address.port;
+    listening.push(server);
+    const address = server.address();
+    assert(address !== null && typeof address !== 'string', `the ${name} has a TCP address`);
+    return address.port;
+  };
+
+  const plainPort = await listen(createServer({ noDelay: true }, (socket) => accept(socket)), config.clientPort, 'ZooKeeper client port');
+  boundPort = plainPort;
+  let securePort: number | null = null;
+  if (options.secure !== undefined) {
+    const { tls } = options.secure;
+    const secureServer = createTlsServer({ ...tls.serverOptions(), noDelay: true, handshakeTimeout: settings.handshakeTimeoutMs }, (socket: TLSSocket) => {
+      const refusal = clientCertificateRefusal(socket, tls.settings.clientAuth);
+      if (refusal !== null) {
+        logger.warn({ client: socket.remoteAddress, reason: refusal }, 'refusing a TLS client on the secure client port');
+        stats.authFailed++;
+        socket.destroy();
+        return;
+      }
+      const identity = x509Identity(socket);
+      accept(socket, identity === null ? [] : [identity]);
+    });
+    // Plaintext, a certificate OpenSSL refused, or a client that gave up: nothing reached us.
+    secureServer.on('tlsClientError', (error, socket) => {
+      logger.warn({ client: socket.remoteAddress, reason: error.message }, 'TLS handshake failed on the secure client port');
+      socket.destroy();
+    });
+    const detach = tls.attach(secureServer);
+    secureServer.on('close', detach);
+    securePort = await listen(secureServer, options.secure.port, 'ZooKeeper secure client port');
+  }
 
   return {
-    port: address.port,
+    port: plainPort,
+    securePort,
     connectionCount: () => tracked.size,
     close: async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = Promise.all(listening.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
       for (const connection of [...tracked.keys()]) connection.close('the server is shutting down');
       await closed;
     },

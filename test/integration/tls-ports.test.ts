@@ -1,0 +1,97 @@
+// The gRPC and HTTP ports over TLS once a key store is configured (ZooKeeper's ssl.* keys), against
+// a real `cairn server` process: TLS clients with and without a certificate, the x509 identity of
+// one that has it (whoAmI, ACLs, the same on both ports), and plaintext refused.
+
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import * as grpc from '@grpc/grpc-js';
+import { afterAll, beforeAll, expect } from 'vitest';
+import { CairnClient } from '../../src/client/session.js';
+import { Perms } from '../../src/core/types.js';
+import { CertificateFactory, type Authority, type Issued } from '../support/certificates.js';
+import { describeWith, itWith } from '../support/requirements.js';
+import { expectKeeperError, uniquePath } from './grpc-helpers.js';
+import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
+
+/** GET over HTTPS (or plain HTTP): the status, or the error that ended the exchange. */
+function get(url: string, tls: { ca?: Buffer; key?: Buffer; cert?: Buffer } | null): Promise<{ status: number } | { error: string }> {
+  return new Promise((resolve) => {
+    const request = tls === null ? httpRequest(url) : httpsRequest(url, { ...tls });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0 }));
+    });
+    request.on('error', (error) => resolve({ error: error.message }));
+    request.setTimeout(10_000, () => request.destroy(new Error('timed out')));
+    request.end();
+  });
+}
+
+describeWith('openssl', 'the gRPC and HTTP ports over TLS', () => {
+  let factory: CertificateFactory;
+  let ca: Authority;
+  let alice: Issued;
+  let server: ServerProcess;
+
+  const tlsClient = (keyStore?: Issued) =>
+    CairnClient.connect(server.grpcAddress, {
+      timeoutMs: 10_000,
+      connectTimeoutMs: 15_000,
+      credentials: grpc.credentials.createSsl(readFileSync(ca.certificate), keyStore === undefined ? null : readFileSync(keyStore.key), keyStore === undefined ? null : readFileSync(keyStore.certificate)),
+    });
+
+  beforeAll(async () => {
+    factory = new CertificateFactory();
+    ca = factory.authority('ca');
+    const serverCertificate = factory.issue(ca, 'server', { subject: '/O=Cairn tests/CN=server', altNames: ['IP:127.0.0.1', 'DNS:localhost'] });
+    alice = factory.issue(ca, 'alice', { subject: '/O=Cairn tests/CN=alice' });
+    server = await startServerProcess({
+      config: { 'ssl.keyStore.location': serverCertificate.keyStore, 'ssl.trustStore.location': ca.certificate, 'ssl.clientAuth': 'want' },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    if (server !== undefined) await removeDir(server.dataDir);
+  });
+
+  itWith('openssl', 'a client certificate makes the caller its x509 identity, which an x509 ACL admits and nobody else gets past', async () => {
+    const owner = await tlsClient(alice);
+    const stranger = await tlsClient();
+    try {
+      expect(await owner.whoAmI()).toContainEqual({ authScheme: 'x509', user: 'CN=alice,O=Cairn tests' });
+      expect((await stranger.whoAmI()).map((info) => info.authScheme)).toEqual(['ip']);
+      const path = uniquePath('alice-only');
+      await owner.create(path, 'mine', { acl: [{ perms: Perms.ALL, id: { scheme: 'x509', id: 'CN=alice,O=Cairn tests' } }] });
+      expect(Buffer.from((await owner.getData(path)).data!).toString()).toBe('mine');
+      await expectKeeperError(stranger.getData(path), -102);
+    } finally {
+      await owner.close();
+      await stranger.close();
+    }
+  }, 60_000);
+
+  itWith('openssl', 'HTTPS: the same x509 identity reads an x509-protected node; no certificate, no read; plaintext HTTP is refused', async () => {
+    const owner = await tlsClient(alice);
+    const path = uniquePath('alice-https');
+    try {
+      await owner.create(path, 'mine', { acl: [{ perms: Perms.ALL, id: { scheme: 'x509', id: 'CN=alice,O=Cairn tests' } }] });
+    } finally {
+      await owner.close();
+    }
+    const url = `https://127.0.0.1:${server.httpPort}/v1/znodes${path}`;
+    const caPem = readFileSync(ca.certificate);
+    expect(await get(url, { ca: caPem, key: readFileSync(alice.key), cert: readFileSync(alice.certificate) })).toEqual({ status: 200 });
+    expect(await get(url, { ca: caPem })).toEqual({ status: 403 });
+    expect(await get(`https://127.0.0.1:${server.httpPort}/healthz`, { ca: caPem })).toEqual({ status: 200 });
+    expect(await get(`http://127.0.0.1:${server.httpPort}/healthz`, null)).toHaveProperty('error');
+  }, 60_000);
+
+  itWith('openssl', 'plaintext on the gRPC port is refused once it serves TLS', async () => {
+    await expect(CairnClient.connect(server.grpcAddress, { timeoutMs: 10_000, connectTimeoutMs: 3_000 })).rejects.toThrow();
+    // And the server still serves TLS clients.
+    const client = await tlsClient();
+    await client.close();
+  }, 60_000);
+});
