@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl';
+export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl' | 'kazoo';
 
 interface Entry {
   /** What it is, in a few words. */
@@ -89,6 +89,11 @@ const CATALOGUE: Record<RequirementName, Entry> = {
     description: "etcd 3.4 (Debian's etcd-server package), the bench's peer",
     detect: () => executable('/usr/bin/etcd'),
     install: 'apt-get install -y --no-install-recommends etcd-server',
+  },
+  kazoo: {
+    description: "kazoo, ZooKeeper's Python client (Debian's python3-kazoo)",
+    detect: () => fileExists('/usr/lib/python3/dist-packages/kazoo/client.py') ?? executable('/usr/bin/python3'),
+    install: 'apt-get install -y --no-install-recommends python3-kazoo',
   },
   openssl: {
     // test/support/certificates.ts makes the tests' CAs and certificates with it.

@@ -218,7 +218,10 @@ export function writeAcl(writer: JuteWriter, entry: ACL): void {
 export function readAcl(reader: JuteReader): ACL {
   const perms = reader.int();
   const scheme = reader.requiredString('ACL scheme');
-  const id = reader.requiredString('ACL id');
+  // kazoo writes an empty string as a null one (length -1), so Id('auth', '') arrives with a null
+  // id; ZooKeeper reads it as null and its fix-up never looks at an auth entry's id. Null is ''
+  // here, which the fix-up expands (auth) or refuses with InvalidACL (any other scheme).
+  const id = reader.string() ?? '';
   return { perms, id: { scheme, id } };
 }
 
