@@ -2,7 +2,7 @@
 // into core Requests, call these, and translate Responses / KeeperErrors back. They never touch
 // the tree, the log or the session table directly.
 
-import type { Request, Response, SessionId, WatchEvent, Zxid } from '../core/types.js';
+import type { ACL, Request, Response, SessionId, WatchEvent, Zxid } from '../core/types.js';
 import type { AuthId } from '../core/acl.js';
 
 /** Where the server pushes what a session channel carries besides responses. */
@@ -53,6 +53,17 @@ export interface SessionHandle {
 
 export type AnswerOutcome = { ok: true; value: { response: Response; zxid: Zxid } } | { ok: false; error: unknown };
 
+/**
+ * Who may hear of a change, as a persistent watch is told it: `node` is the ACL of the changed node
+ * (null when it is gone), `parent` that of its parent (null for the root, or when it is gone). A
+ * watcher of the node hears of a create or data change if it may read the node, of a delete if it
+ * may read the parent; a watcher of the parent hears of its child list changing if it may read the parent.
+ */
+export interface EventReaders {
+  node: readonly ACL[] | null;
+  parent: readonly ACL[] | null;
+}
+
 /** An unsubscribe function for a stateless watch stream. */
 export type Unsubscribe = () => void;
 
@@ -66,6 +77,11 @@ export interface ServerFacade {
    * persistent watch whose events go to `onEvent` until unsubscribed.
    */
   watchStateless(path: string, recursive: boolean, identities: AuthId[], onEvent: (event: WatchEvent) => void): Unsubscribe;
+  /**
+   * Every NodeCreated, NodeDeleted and NodeDataChanged of the whole tree, each with the ACLs that
+   * decide who may hear of it, so a recorder can later replay to each watcher what it may read.
+   */
+  watchAllChanges(onEvent: (event: WatchEvent, readers: EventReaders) => void): Unsubscribe;
   /** The last applied zxid. */
   lastZxid(): Zxid;
 }

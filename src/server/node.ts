@@ -14,7 +14,7 @@ import { Prep } from '../core/prep.js';
 import type { ReplicatedState } from '../core/state.js';
 import { WatchManager } from '../core/watches.js';
 import { zxidEpoch, type Request, type TxnRecord, type WatchEvent, type Zxid } from '../core/types.js';
-import type { ConnectOptions, ServerFacade, SessionHandle, SessionSink, Unsubscribe } from './facade.js';
+import type { ConnectOptions, EventReaders, ServerFacade, SessionHandle, SessionSink, Unsubscribe } from './facade.js';
 import type { ForwardedMessage, ForwardReply } from './forwarding.js';
 import { ForwardedRequestHandler, LearnerForwarder } from './learner-forwarding.js';
 import { Maintenance } from './maintenance.js';
@@ -229,6 +229,10 @@ export class CairnNode implements ServerFacade, ReplicationListener {
 
   watchStateless(path: string, recursive: boolean, identities: AuthId[], onEvent: (event: WatchEvent) => void): Unsubscribe {
     return this.delivery.watchStateless(path, recursive, identities, onEvent);
+  }
+
+  watchAllChanges(onEvent: (event: WatchEvent, readers: EventReaders) => void): Unsubscribe {
+    return this.delivery.watchAllChanges(onEvent);
   }
 
   /** Takes a snapshot now (admin command and tests). */

@@ -8,7 +8,7 @@ import { parentOf, validatePath } from '../core/path.js';
 import type { WatchTrigger } from '../core/state.js';
 import { EventType, Perms, type SessionId, type WatchEvent, type Zxid } from '../core/types.js';
 import type { WatcherId, WatchManager } from '../core/watches.js';
-import type { SessionSink, Unsubscribe } from './facade.js';
+import type { EventReaders, SessionSink, Unsubscribe } from './facade.js';
 import type { Current } from './pipeline.js';
 
 /** What delivery needs of a session's channel. */
@@ -22,6 +22,9 @@ interface StatelessWatcher {
   onEvent: (event: WatchEvent) => void;
 }
 
+/** A watcher of every change, told with each who may hear of it (the SSE history). */
+type ChangeRecorder = (event: WatchEvent, readers: EventReaders) => void;
+
 export interface WatchDeliveryOptions {
   current: Pick<Current, 'state'>;
   watches: WatchManager;
@@ -32,6 +35,7 @@ export interface WatchDeliveryOptions {
 
 export class WatchDelivery {
   private readonly statelessWatchers = new Map<WatcherId, StatelessWatcher>();
+  private readonly recorders = new Map<WatcherId, ChangeRecorder>();
   private nextStatelessWatcher = -1;
   private readonly current: Pick<Current, 'state'>;
   private readonly watches: WatchManager;
@@ -48,6 +52,11 @@ export class WatchDelivery {
   /** Tells every watch this change sets off; one-shot watches are used up. */
   fire(trigger: WatchTrigger, zxid: Zxid): void {
     for (const notification of this.watches.trigger(trigger, zxid)) {
+      const recorder = this.recorders.get(notification.watcher);
+      if (recorder !== undefined) {
+        recorder(notification.event, this.readersOf(notification.event.path));
+        continue;
+      }
       if (notification.lasting && !this.mayHear(notification.watcher, notification.event)) continue;
       this.deliver(notification.watcher, notification.event);
     }
@@ -69,6 +78,23 @@ export class WatchDelivery {
     const path = event.type === EventType.NodeDeleted ? parentOf(event.path) : event.path;
     const node = this.current.state.tree.get(path);
     return node === undefined || checkACL(node.acl, Perms.READ, identities, this.superDigest);
+  }
+
+  /** The ACLs that decide who hears of a change at `path`, as the tree stands after it. */
+  private readersOf(path: string): EventReaders {
+    const tree = this.current.state.tree;
+    return { node: tree.get(path)?.acl ?? null, parent: path === '/' ? null : (tree.get(parentOf(path))?.acl ?? null) };
+  }
+
+  /** Every change of the tree, with who may hear of it, until the returned function is called. */
+  watchAllChanges(onEvent: ChangeRecorder): Unsubscribe {
+    const watcher = this.nextStatelessWatcher--;
+    this.recorders.set(watcher, onEvent);
+    this.watches.add('persistentRecursive', '/', watcher);
+    return () => {
+      this.recorders.delete(watcher);
+      this.watches.removeWatcher(watcher);
+    };
   }
 
   /** A persistent watch without a session, until the returned function is called. */

@@ -100,6 +100,33 @@ describe('SSE watch streams', () => {
     stale.close();
   });
 
+  it('a resume brings the missed events on nodes the subscriber may read, world-readable or not, and none of the others', async () => {
+    const basic = (user: string) => ({ authorization: `Basic ${Buffer.from(`${user}:secret`).toString('base64')}` });
+    const root = `/${uniqueName('sse-acl')}`;
+    await call(base, 'POST', `/v1/znodes${root}`);
+    const alice = new SseReader(`${base}/v1/watch${root}?recursive=true`, basic('alice'));
+    await alice.waitFor((event) => event.event === 'ready', 'ready');
+    await call(base, 'POST', `/v1/znodes${root}/open`);
+    await alice.waitFor((event) => event.data.path === `${root}/open`, 'NodeCreated open');
+    const lastSeen = alice.lastEventId!;
+    alice.close();
+
+    // Missed: a node only alice may read, one only bob may read.
+    expect((await call(base, 'POST', `/v1/znodes${root}/alice?acl=auth::cdrwa`, { headers: basic('alice') })).status).toBe(201);
+    expect((await call(base, 'PUT', `/v1/znodes${root}/alice`, { body: 'changed', headers: basic('alice') })).status).toBe(200);
+    expect((await call(base, 'POST', `/v1/znodes${root}/bob?acl=auth::cdrwa`, { headers: basic('bob') })).status).toBe(201);
+    expect((await call(base, 'DELETE', `/v1/znodes${root}/open`)).status).toBe(204);
+
+    const resumed = new SseReader(`${base}/v1/watch${root}?recursive=true`, { ...basic('alice'), 'Last-Event-ID': lastSeen });
+    await resumed.waitFor((event) => event.event === 'NodeDeleted', 'the replayed NodeDeleted');
+    expect(resumed.events.map((event) => [event.event, event.data.path])).toEqual([
+      ['NodeCreated', `${root}/alice`],
+      ['NodeDataChanged', `${root}/alice`],
+      ['NodeDeleted', `${root}/open`],
+    ]);
+    resumed.close();
+  });
+
   it('refuses a watch the ACL does not allow', async () => {
     const name = `/${uniqueName('hidden')}`;
     await call(base, 'POST', `/v1/znodes${name}?acl=world:anyone:w`);

@@ -130,14 +130,16 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
 
   const sessions = new HttpSessions(options.facade, limits.maxHttpSessions);
   const context: HttpContext = { facade: options.facade, sessions, maxDataBytes: options.config.juteMaxBuffer };
+  // Every change, whoever may read it: each resume is filtered by its subscriber's identities.
   const history = new WatchHistory(limits.historyEvents, options.facade.lastZxid());
-  try {
-    options.facade.watchStateless('/', true, [], (event) => history.record(event));
-  } catch (error) {
-    history.enabled = false;
-    options.logger.warn({ err: error }, 'the root cannot be watched: SSE resumes will always resync');
-  }
-  const sse = new SseStreams(options.facade, history, { maxBufferedBytes: limits.sseMaxBufferedBytes, heartbeatIntervalMs: limits.sseHeartbeatMs, closeGraceMs: limits.closeGraceMs }, options.logger);
+  options.facade.watchAllChanges((event, readers) => history.record(event, readers));
+  const sse = new SseStreams(
+    options.facade,
+    history,
+    { maxBufferedBytes: limits.sseMaxBufferedBytes, heartbeatIntervalMs: limits.sseHeartbeatMs, closeGraceMs: limits.closeGraceMs },
+    options.logger,
+    options.config.superDigest,
+  );
   const webSockets = new WebSocketChannels(
     options.facade,
     { ...DEFAULT_SESSION_STREAM_SETTINGS, outbound: { maxQueuedMessages: limits.wsMaxQueuedMessages, maxQueuedBytes: limits.wsMaxQueuedBytes } },

@@ -78,6 +78,7 @@ export class RequestMeter {
       },
       submitStateless: (request, identities) => timed(request.op, () => facade.submitStateless(request, identities)),
       watchStateless: (path, recursive, identities, onEvent) => facade.watchStateless(path, recursive, identities, onEvent),
+      watchAllChanges: (onEvent) => facade.watchAllChanges(onEvent),
       lastZxid: () => facade.lastZxid(),
     };
   }

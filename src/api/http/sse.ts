@@ -10,7 +10,8 @@ import type { Socket } from 'node:net';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { keeperError } from '../../core/errors.js';
-import type { WatchEvent, Zxid } from '../../core/types.js';
+import { checkACL } from '../../core/acl.js';
+import { Perms, type ACL, type WatchEvent, type Zxid } from '../../core/types.js';
 import type { ServerFacade, Unsubscribe } from '../../server/facade.js';
 import { znodePath } from './context.js';
 import { eventTypeName } from './event-names.js';
@@ -41,6 +42,7 @@ export class SseStreams {
     private readonly history: WatchHistory,
     readonly limits: SseLimits,
     private readonly logger: Pick<Logger, 'debug' | 'warn'>,
+    private readonly superDigest: string | undefined,
   ) {
     // One timer for every stream rather than one per stream: thousands of watchers are the point.
     this.heartbeat = setInterval(() => {
@@ -74,7 +76,8 @@ export class SseStreams {
     });
     // Replayed synchronously with the subscription: no live event can come in between.
     if (lastEventId !== undefined) {
-      const missed = this.history.replay(lastEventId, path, recursive, zxid);
+      const mayRead = (acl: readonly ACL[] | null) => acl === null || checkACL(acl, Perms.READ, identities, this.superDigest);
+      const missed = this.history.replay(lastEventId, path, recursive, zxid, mayRead);
       if (missed === null) stream.writeControl('resync', { zxid, reason: `the server no longer holds the changes after zxid ${lastEventId}; read the state again` }, zxid);
       else for (const event of missed) stream.onEvent(event);
     } else {
