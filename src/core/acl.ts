@@ -194,6 +194,16 @@ function ipMatches(clientAddress: string, expression: string): boolean {
   return client !== null && samePrefix(client, pattern.address, pattern.prefixBits);
 }
 
+/**
+ * How whoami names an identity, on every facade as ZooKeeper's WhoAmI does: a digest identity by
+ * its user name alone (the hash is a secret's stand-in), any other by its id.
+ */
+export function whoAmIUser(identity: AuthId): string {
+  if (identity.scheme !== 'digest') return identity.id;
+  const colon = identity.id.indexOf(':');
+  return colon === -1 ? identity.id : identity.id.slice(0, colon);
+}
+
 /** The `ip` identity a transport gives a client connecting from `remoteAddress`. */
 export function ipIdentity(remoteAddress: string): AuthId {
   return { scheme: 'ip', id: withoutZone(unmapIpv4(remoteAddress)) };

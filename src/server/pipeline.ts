@@ -5,7 +5,7 @@
 // applied (a refused write, a sync) wait here as well.
 
 import type { Logger } from 'pino';
-import { authenticate, type AuthId } from '../core/acl.js';
+import { authenticate, whoAmIUser, type AuthId } from '../core/acl.js';
 import { assert, isKeeperError, keeperError, type KeeperError } from '../core/errors.js';
 import { mutant } from '../core/mutants.js';
 import { validatePath } from '../core/path.js';
@@ -268,7 +268,7 @@ export class WritePipeline {
         return { op: 'auth' };
       }
       case 'whoAmI':
-        return { op: 'whoAmI', clientInfo: origin.identities.map((id) => ({ authScheme: id.scheme, user: id.id })) };
+        return { op: 'whoAmI', clientInfo: origin.identities.map((id) => ({ authScheme: id.scheme, user: whoAmIUser(id) })) };
       default:
         this.stats.reads++;
         return executeRead(request, {

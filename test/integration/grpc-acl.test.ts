@@ -73,9 +73,8 @@ describe('digest ACLs', () => {
 
     await stranger.addAuth('digest', 'alice:alice-secret');
     expect(Buffer.from((await stranger.getData(path)).data!).toString()).toBe('secret');
-    expect((await stranger.whoAmI()).filter((info) => info.authScheme === 'digest').map((info) => info.user)).toEqual(
-      expect.arrayContaining([ALICE]),
-    );
+    // Named by the user alone, as ZooKeeper's whoami does on every port (the hash stands in for a secret).
+    expect((await stranger.whoAmI()).filter((info) => info.authScheme === 'digest').map((info) => info.user)).toEqual(['alice', 'alice']);
     await stranger.setData(path, 'changed');
     await stranger.delete(`${path}/kid`);
   });

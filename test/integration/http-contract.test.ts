@@ -162,6 +162,13 @@ const SCENARIOS: Record<string, Scenario[]> = {
   'preflightTxn 403': foreignPreflight('/v1/txn'),
   'preflightSync 204': preflights('/v1/sync'),
   'preflightSync 403': foreignPreflight('/v1/sync'),
+  'preflightWhoAmI 204': preflights('/v1/whoami'),
+  'preflightWhoAmI 403': foreignPreflight('/v1/whoami'),
+  'whoAmI 200': [() => send('GET', '/v1/whoami'), () => send('GET', '/v1/whoami', { headers: { Authorization: `Basic ${Buffer.from('eve:pw').toString('base64')}` } })],
+  'whoAmI 400': [() => send('GET', '/v1/whoami?as=admin')],
+  'whoAmI 401': [() => send('GET', '/v1/whoami', { headers: BEARER })],
+  'whoAmI 403': [() => send('GET', '/v1/whoami', { headers: EVIL })],
+  'whoAmI 410': [() => send('GET', '/v1/whoami', { headers: BAD_SESSION })],
   'preflightSessions 204': preflights('/v1/sessions'),
   'preflightSessions 403': foreignPreflight('/v1/sessions'),
   'createSession 201': [

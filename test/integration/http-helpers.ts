@@ -123,8 +123,9 @@ export class WsSession {
     });
   }
 
-  static async open(url: string, headers: Record<string, string> = {}): Promise<WsSession> {
-    const socket = new WebSocket(url, 'cairn.v1.json', { headers });
+  /** Opens the channel; `tls` (CA, client key and certificate) for a wss:// URL. */
+  static async open(url: string, headers: Record<string, string> = {}, tls: { ca?: Buffer; key?: Buffer; cert?: Buffer } = {}): Promise<WsSession> {
+    const socket = new WebSocket(url, 'cairn.v1.json', { headers, ...tls });
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());
       socket.once('error', reject);

@@ -12,6 +12,8 @@ import { Perms } from '../../src/core/types.js';
 import { CertificateFactory, type Authority, type Issued } from '../support/certificates.js';
 import { describeWith, itWith } from '../support/requirements.js';
 import { expectKeeperError, uniquePath } from './grpc-helpers.js';
+import { WsSession } from './http-helpers.js';
+import { runZkCli } from '../jute/scripts.js';
 import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
 
 /** GET over HTTPS (or plain HTTP): the status, or the error that ended the exchange. */
@@ -47,7 +49,7 @@ describeWith('openssl', 'the gRPC and HTTP ports over TLS', () => {
     const serverCertificate = factory.issue(ca, 'server', { subject: '/O=Cairn tests/CN=server', altNames: ['IP:127.0.0.1', 'DNS:localhost'] });
     alice = factory.issue(ca, 'alice', { subject: '/O=Cairn tests/CN=alice' });
     server = await startServerProcess({
-      config: { 'ssl.keyStore.location': serverCertificate.keyStore, 'ssl.trustStore.location': ca.certificate, 'ssl.clientAuth': 'want' },
+      config: { secureClientPort: 0, 'ssl.keyStore.location': serverCertificate.keyStore, 'ssl.trustStore.location': ca.certificate, 'ssl.clientAuth': 'want' },
     });
   }, 60_000);
 
@@ -87,6 +89,69 @@ describeWith('openssl', 'the gRPC and HTTP ports over TLS', () => {
     expect(await get(`https://127.0.0.1:${server.httpPort}/healthz`, { ca: caPem })).toEqual({ status: 200 });
     expect(await get(`http://127.0.0.1:${server.httpPort}/healthz`, null)).toHaveProperty('error');
   }, 60_000);
+
+  itWith(['openssl', 'zkCli', 'java'], 'whoami names the same identities on all four ports: the address, the certificate (x509) and digest credentials', async () => {
+    const bob = `Basic ${Buffer.from('bob:secret').toString('base64')}`;
+    const tls = { ca: readFileSync(ca.certificate), key: readFileSync(alice.key), cert: readFileSync(alice.certificate) };
+    const expected = [
+      { authScheme: 'ip', user: '127.0.0.1' },
+      { authScheme: 'x509', user: 'CN=alice,O=Cairn tests' },
+      { authScheme: 'digest', user: 'bob' },
+    ];
+    const sorted = (infos: { authScheme: string; user: string }[]) => [...infos].sort((a, b) => a.authScheme.localeCompare(b.authScheme));
+
+    // gRPC: the credentials as call metadata, on the session stream.
+    const withBob = grpc.credentials.combineChannelCredentials(
+      grpc.credentials.createSsl(tls.ca, tls.key, tls.cert),
+      grpc.credentials.createFromMetadataGenerator((_params, callback) => {
+        const metadata = new grpc.Metadata();
+        metadata.set('authorization', bob);
+        callback(null, metadata);
+      }),
+    );
+    const client = await CairnClient.connect(server.grpcAddress, { timeoutMs: 10_000, connectTimeoutMs: 15_000, credentials: withBob });
+    try {
+      expect(sorted(await client.whoAmI())).toEqual(sorted(expected));
+    } finally {
+      await client.close();
+    }
+
+    // REST over HTTPS.
+    const rest = await new Promise<string>((resolve, reject) => {
+      const request = httpsRequest(`https://127.0.0.1:${server.httpPort}/v1/whoami`, { ...tls, headers: { authorization: bob } }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve(body));
+      });
+      request.on('error', reject);
+      request.end();
+    });
+    expect(sorted(JSON.parse(rest).clientInfo)).toEqual(sorted(expected));
+
+    // WebSocket over WSS.
+    const ws = await WsSession.open(`wss://127.0.0.1:${server.httpPort}/v1/ws`, { authorization: bob }, tls);
+    try {
+      await ws.connect();
+      const answer = await ws.request({ whoAmI: {} });
+      expect(sorted(answer.whoAmI.clientInfo)).toEqual(sorted(expected));
+    } finally {
+      ws.close();
+    }
+
+    // The ZooKeeper port over TLS: zkCli with alice's certificate, after addauth.
+    const flags = [
+      '-cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar',
+      '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
+      '-Dzookeeper.client.secure=true',
+      `-Dzookeeper.ssl.trustStore.location=${ca.certificate}`,
+      '-Dzookeeper.ssl.trustStore.type=PEM',
+      `-Dzookeeper.ssl.keyStore.location=${alice.keyStore}`,
+      '-Dzookeeper.ssl.keyStore.type=PEM',
+    ];
+    const output = await runZkCli(`127.0.0.1:${server.secureClientPort}`, ['addauth digest bob:secret', 'whoami'], 60_000, { jvmFlags: flags, awaitConnection: true });
+    const listed = [...output.matchAll(/^(ip|x509|digest): (.*)$/gm)].map((match) => ({ authScheme: match[1]!, user: match[2]! }));
+    expect(sorted(listed), output).toEqual(sorted(expected));
+  }, 120_000);
 
   itWith('openssl', 'plaintext on the gRPC port is refused once it serves TLS', async () => {
     await expect(CairnClient.connect(server.grpcAddress, { timeoutMs: 10_000, connectTimeoutMs: 3_000 })).rejects.toThrow();

@@ -20,6 +20,7 @@ import { DEFAULT_OUTBOUND_LIMITS, OutboundQueue } from './outbound.js';
 import { SessionStream, type SessionCall, type SessionStreamSettings } from './session-stream.js';
 import { isUndecodable, undecodableError, withTolerantDecoding } from './undecodable.js';
 import { callerCertificateIdentity, grpcServerCredentials } from './tls.js';
+import { basicCredentials } from '../credentials.js';
 import type { TlsContext } from '../../server/tls.js';
 
 /** ZooKeeper's default jute.maxbuffer (0xfffff) plus room for the envelope around the data. */
@@ -157,7 +158,14 @@ function cairnHandlers(context: Context): CairnHandlers {
 }
 
 function handleSession(call: SessionCall, context: Context): void {
-  const stream = new SessionStream(call, context.facade, context.settings, context.logger, callIdentities(call), (done) =>
+  let identities: AuthId[];
+  try {
+    identities = callIdentities(call);
+  } catch (error) {
+    call.emit('error', toGrpcStatus(error));
+    return;
+  }
+  const stream = new SessionStream(call, context.facade, context.settings, context.logger, identities, (done) =>
     context.active.delete(done),
   );
   context.active.add(stream);
@@ -228,7 +236,14 @@ function handleWatch(call: grpc.ServerWritableStream<WatchRequest__Output, Proto
     call.emit('error', toGrpcStatus(error));
     return;
   }
-  new WatchStream(call, context).start(path, recursive, callIdentities(call));
+  let identities: AuthId[];
+  try {
+    identities = callIdentities(call);
+  } catch (error) {
+    call.emit('error', toGrpcStatus(error));
+    return;
+  }
+  new WatchStream(call, context).start(path, recursive, identities);
 }
 
 /** One stateless Watch call: a persistent watch whose events stream until cancelled. */
@@ -311,10 +326,24 @@ export function peerAddress(peer: string): string | undefined {
 }
 
 /** The identities a connection brings: `ip:<address>`, or none for a non-IP transport. */
-/** Who a call is by its transport: its address, and the x509 identity of a verified client certificate. */
-function callIdentities(call: { getPeer(): string; getAuthContext?: () => { sslPeerCertificate?: import('node:tls').PeerCertificate } }): AuthId[] {
+/**
+ * Who a call is: its address, the x509 identity of a verified client certificate, and the digest
+ * identity of `authorization: Basic base64(user:password)` metadata (as on the HTTP port; grpcurl
+ * -H). Malformed credentials fail the call with AuthFailed (UNAUTHENTICATED).
+ */
+function callIdentities(call: {
+  getPeer(): string;
+  metadata: grpc.Metadata;
+  getAuthContext?: () => { sslPeerCertificate?: import('node:tls').PeerCertificate };
+}): AuthId[] {
+  const identities = transportIdsOf(call.getPeer());
   const certificate = callerCertificateIdentity(call);
-  return certificate === null ? transportIdsOf(call.getPeer()) : [...transportIdsOf(call.getPeer()), certificate];
+  if (certificate !== null) identities.push(certificate);
+  const authorization = call.metadata.get('authorization');
+  if (authorization.length > 1) throw keeperError('AuthFailed', undefined, 'one authorization metadata entry at most');
+  const credentials = basicCredentials(authorization.length === 0 ? undefined : String(authorization[0]));
+  if (credentials !== undefined) identities.push(credentials.id);
+  return identities;
 }
 
 export function transportIdsOf(peer: string): AuthId[] {

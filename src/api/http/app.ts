@@ -27,7 +27,7 @@ import type { RequestMeter } from './request-meter.js';
 import { closeSession, createSession, keepAlive } from './session-routes.js';
 import { HttpSessions } from './sessions.js';
 import { SseStreams } from './sse.js';
-import { multi, sync } from './txn-routes.js';
+import { multi, sync, whoAmI } from './txn-routes.js';
 import { WatchHistory } from './watch-history.js';
 import { WebSocketChannels } from './websocket.js';
 import { createZnode, deleteZnode, getAcl, getZnode, headZnode, setAcl, setZnode } from './znode-routes.js';
@@ -208,6 +208,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     setAcl,
     multi,
     sync,
+    whoAmI,
     createSession,
     closeSession,
     keepAlive,
@@ -241,6 +242,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     preflightAcl: null,
     preflightTxn: null,
     preflightSync: null,
+    preflightWhoAmI: null,
     preflightSessions: null,
   };
 

@@ -5,9 +5,11 @@
 
 import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
-import { authenticate, ipIdentity, type AuthId } from '../../core/acl.js';
-import { keeperError } from '../../core/errors.js';
+import { ipIdentity, type AuthId } from '../../core/acl.js';
+import { basicCredentials } from '../credentials.js';
 import { x509Identity } from '../../server/tls.js';
+
+export { basicCredentials, type Credentials } from '../credentials.js';
 
 /** The identities the connection itself proves: its address, and a verified client certificate's subject. */
 export function peerIdentities(socket: Socket): AuthId[] {
@@ -16,22 +18,6 @@ export function peerIdentities(socket: Socket): AuthId[] {
   const certificate = socket instanceof TLSSocket ? x509Identity(socket) : null;
   if (certificate !== null) identities.push(certificate);
   return identities;
-}
-
-export interface Credentials {
-  /** The `user:password` bytes, as an auth request carries them. */
-  raw: Uint8Array;
-  /** The digest identity they give. */
-  id: AuthId;
-}
-
-/** `Basic base64(user:password)` → the digest credentials; absent → none; anything else → AuthFailed. */
-export function basicCredentials(authorization: string | undefined): Credentials | undefined {
-  if (authorization === undefined || authorization === '') return undefined;
-  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
-  if (match === null) throw keeperError('AuthFailed', undefined, 'the Authorization header must be "Basic base64(user:password)"');
-  const raw = new Uint8Array(Buffer.from(match[1] as string, 'base64'));
-  return { raw, id: authenticate('digest', raw) };
 }
 
 export function credentialIdentity(authorization: string | undefined): AuthId | undefined {

@@ -1,4 +1,4 @@
-// POST /v1/txn (ZooKeeper multi) and POST /v1/sync.
+// POST /v1/txn (ZooKeeper multi), POST /v1/sync and GET /v1/whoami.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { errorByCode, keeperError } from '../../core/errors.js';
@@ -71,4 +71,11 @@ export async function sync(context: HttpContext, http: FastifyRequest, reply: Fa
   const { response, zxid } = await runRequest(context, http, { op: 'sync', path: body.path });
   if (response.op !== 'sync') throw keeperError('SystemError', body.path, 'unexpected response');
   return sendJson(reply, 200, { path: response.path, zxid }, zxid);
+}
+
+/** GET /v1/whoami: the identities the request (or its session) holds, as ZooKeeper's whoami lists them. */
+export async function whoAmI(context: HttpContext, http: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
+  const { response } = await runRequest(context, http, { op: 'whoAmI' });
+  if (response.op !== 'whoAmI') throw keeperError('SystemError', undefined, 'unexpected response');
+  return sendJson(reply, 200, { clientInfo: response.clientInfo });
 }

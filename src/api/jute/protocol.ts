@@ -376,7 +376,7 @@ function writeBody(writer: JuteWriter, call: Call, response: Response): void {
       writer.string(response.path);
       return;
     case 'whoAmI':
-      writer.vector(response.clientInfo, (inner, info) => inner.string(info.authScheme).string(userName(info.authScheme, info.user)));
+      writer.vector(response.clientInfo, (inner, info) => inner.string(info.authScheme).string(info.user));
       return;
     case 'multi':
       writeMultiResults(writer, call.opcodes ?? [], response.results);
@@ -399,12 +399,6 @@ function writeBody(writer: JuteWriter, call: Call, response: Response): void {
 }
 
 /** ZooKeeper's providers name a digest identity by its user, never by its hash. */
-function userName(scheme: string, id: string): string {
-  if (scheme !== 'digest') return id;
-  const colon = id.indexOf(':');
-  return colon === -1 ? id : id.slice(0, colon);
-}
-
 function multiHeader(writer: JuteWriter, type: number, done: boolean, err: number): void {
   writer.int(type).bool(done).int(err);
 }
