@@ -49,6 +49,30 @@ async function fresh(): Promise<CairnClient> {
 const aliceAll: ACL = { perms: Perms.ALL, id: { scheme: 'digest', id: ALICE } };
 const worldRead: ACL = { perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } };
 
+/** A raw unary Get with `authorization` metadata: its status code, and the data when it worked. */
+function getWithAuthorization(path: string, authorization: string): Promise<{ code: grpc.status; data?: string }> {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', authorization);
+  type Get = (argument: unknown, metadata: grpc.Metadata, callback: (error: grpc.ServiceError | null, value?: { data?: Buffer }) => void) => void;
+  return new Promise((resolve) =>
+    (raw as unknown as { Get: Get }).Get({ path }, metadata, (error, value) =>
+      resolve(error === null ? { code: grpc.status.OK, data: Buffer.from(value?.data ?? []).toString() } : { code: error.code }),
+    ),
+  );
+}
+
+describe('digest credentials as call metadata', () => {
+  it('authorization: Basic gives a unary call the digest identity; a wrong password does not; anything else is UNAUTHENTICATED', async () => {
+    const path = uniquePath('metadata');
+    await alice.create(path, 'secret', { acl: [aliceAll] });
+    const basic = (credentials: string) => `Basic ${Buffer.from(credentials).toString('base64')}`;
+    expect(await getWithAuthorization(path, basic('alice:alice-secret'))).toEqual({ code: grpc.status.OK, data: 'secret' });
+    expect((await getWithAuthorization(path, basic('alice:wrong'))).code).toBe(grpc.status.PERMISSION_DENIED);
+    expect((await getWithAuthorization(path, 'Bearer nothing')).code).toBe(grpc.status.UNAUTHENTICATED);
+    expect((await getWithAuthorization(path, basic('no-colon'))).code).toBe(grpc.status.UNAUTHENTICATED);
+  });
+});
+
 describe('digest ACLs', () => {
   it('keep a node unreadable without auth (NoAuth -102) and readable after addAuth digest', async () => {
     const path = uniquePath('digest');

@@ -157,14 +157,19 @@ function cairnHandlers(context: Context): CairnHandlers {
   };
 }
 
-function handleSession(call: SessionCall, context: Context): void {
-  let identities: AuthId[];
+/** A streaming call's identities, or null once the call was failed for malformed credentials. */
+function streamIdentities(call: Parameters<typeof callIdentities>[0] & { emit(event: 'error', error: unknown): boolean }): AuthId[] | null {
   try {
-    identities = callIdentities(call);
+    return callIdentities(call);
   } catch (error) {
     call.emit('error', toGrpcStatus(error));
-    return;
+    return null;
   }
+}
+
+function handleSession(call: SessionCall, context: Context): void {
+  const identities = streamIdentities(call);
+  if (identities === null) return;
   const stream = new SessionStream(call, context.facade, context.settings, context.logger, identities, (done) =>
     context.active.delete(done),
   );
@@ -236,13 +241,8 @@ function handleWatch(call: grpc.ServerWritableStream<WatchRequest__Output, Proto
     call.emit('error', toGrpcStatus(error));
     return;
   }
-  let identities: AuthId[];
-  try {
-    identities = callIdentities(call);
-  } catch (error) {
-    call.emit('error', toGrpcStatus(error));
-    return;
-  }
+  const identities = streamIdentities(call);
+  if (identities === null) return;
   new WatchStream(call, context).start(path, recursive, identities);
 }
 
