@@ -62,6 +62,8 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
   // A second server on the same directories would interleave its log with ours; it stops here.
   const storageLock = await lockDirectories([storageDirectory(config.dataDir), storageDirectory(config.dataLogDir)]);
   let transport: PeerTransport | null = null;
+  // TLS between servers: read now, so a bad store stops the start with its file named.
+  const quorumTls = config.quorumTls === null ? null : new TlsContext(config.quorumTls, logger);
   const node = await assembleNode({
     world: nodeWorld,
     logger,
@@ -87,7 +89,14 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
         : {
             self: ensemble.self,
             membership: ensemble.membership,
-            link: (events) => (transport = new PeerTransport({ self: ensemble.self, peers: peerAddresses(ensemble), logger, ...events })),
+            link: (events) =>
+              (transport = new PeerTransport({
+                self: ensemble.self,
+                peers: peerAddresses(ensemble),
+                logger,
+                ...events,
+                ...(quorumTls === null ? {} : { tls: { context: quorumTls, hostnameVerification: config.quorumTls!.hostnameVerification } }),
+              })),
             initLimit: config.initLimit,
             syncLimit: config.syncLimit,
             syncHistoryTxns: config.syncHistoryTxns,
@@ -138,6 +147,7 @@ export async function startServer(config: ServerConfig, logger: Logger): Promise
       await grpc.close();
       await node.stop();
       clientTls?.close();
+      quorumTls?.close();
       await storageLock.release();
       logger.info('cairn stopped');
     })();

@@ -33,6 +33,9 @@
 //   ssl.keyStore.type                      (PEM only)                   PEM; inferred from the file name if unset
 //   ssl.trustStore.location / .type        clientTls.trustStoreLocation PEM CA bundle; none = Node's default CAs
 //   ssl.clientAuth                         clientTls.clientAuth         need (as ZooKeeper); none | want | need
+//   sslQuorum                              quorumTls                    false: TLS between servers, both ways
+//   ssl.quorum.keyStore.* / trustStore.*   quorumTls.*                  PEM stores of the quorum (required with sslQuorum)
+//   ssl.quorum.hostnameVerification        quorumTls.hostnameVerification true: a peer's certificate names its host
 //   syncHistoryTxns (Cairn's)              syncHistoryTxns              10000: committed txns a leader keeps in
 //                                                                       memory to bring a learner level by DIFF
 //                                                                       (beyond it, SNAP; ZooKeeper keeps 500)
@@ -115,6 +118,16 @@ export interface ServerConfig {
   secureClientPort: number | null;
   /** The client ports' TLS stores (ZooKeeper's ssl.* keys); null when no key store is configured. */
   clientTls: TlsStoreConfig | null;
+  /** TLS between servers (sslQuorum=true, ZooKeeper's ssl.quorum.* keys); null when off. */
+  quorumTls: QuorumTlsConfig | null;
+}
+
+/** The quorum's stores: every peer presents a certificate the trust store vouches for, both ways. */
+export interface QuorumTlsConfig extends TlsStoreConfig {
+  trustStoreLocation: string;
+  clientAuth: 'need';
+  /** Whether a peer's certificate must name the host it is reached at (ZooKeeper's default: yes). */
+  hostnameVerification: boolean;
 }
 
 /** ZooKeeper's PEM key and trust stores and ssl.clientAuth. */
@@ -236,6 +249,7 @@ export function defaultServerConfig(dataDir: string): ServerConfig {
     httpCommandsAuthRequired: [],
     secureClientPort: null,
     clientTls: null,
+    quorumTls: null,
   };
 }
 
@@ -447,6 +461,14 @@ const CFG = {
   trustStorePassword: 'ssl.trustStore.password',
   trustStoreType: 'ssl.trustStore.type',
   clientAuth: 'ssl.clientAuth',
+  sslQuorum: 'sslQuorum',
+  quorumKeyStoreLocation: 'ssl.quorum.keyStore.location',
+  quorumKeyStorePassword: 'ssl.quorum.keyStore.password',
+  quorumKeyStoreType: 'ssl.quorum.keyStore.type',
+  quorumTrustStoreLocation: 'ssl.quorum.trustStore.location',
+  quorumTrustStorePassword: 'ssl.quorum.trustStore.password',
+  quorumTrustStoreType: 'ssl.quorum.trustStore.type',
+  quorumHostnameVerification: 'ssl.quorum.hostnameVerification',
 } as const;
 
 const SUPPORTED_KEYS: ReadonlySet<string> = new Set(Object.values(CFG));
@@ -455,7 +477,7 @@ const SUPPORTED_KEYS: ReadonlySet<string> = new Set(Object.values(CFG));
 const ZOOKEEPER_ONLY_KEYS: ReadonlySet<string> = new Set([
   'localSessionsEnabled', 'localSessionsUpgradingEnabled', 'secureClientPortAddress',
   'observerMasterPort', 'clientPortListenBacklog', 'connectToLearnerMasterLimit', 'electionAlg',
-  'quorumListenOnAllIPs', 'peerType', 'syncEnabled', 'dynamicConfigFile', 'reconfigEnabled', 'sslQuorum',
+  'quorumListenOnAllIPs', 'peerType', 'syncEnabled', 'dynamicConfigFile', 'reconfigEnabled',
   'portUnification', 'sslQuorumReloadCertFiles', 'quorum.cnxn.threads.size', 'oraclePath', 'version',
   'preAllocSize', 'forceSync', 'skipACL', 'serverCnxnFactory', 'maxCnxns', 'leaderServes', 'cnxTimeout',
   'audit.enable', 'digest.enabled', 'fsync.warningthresholdms', 'txnLogSizeLimitInKb',
@@ -701,8 +723,34 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
     httpCommandsAuthRequired: get(CFG.httpCommandsAuthRequired, (k, v) => parseAuthRequired(k, v, warnings)) ?? [],
     secureClientPort,
     clientTls,
+    quorumTls: parseQuorumTls(get),
   };
   return { config, warnings };
+}
+
+/** sslQuorum and the ssl.quorum.* keys (ZooKeeper reads no fallback to the client's ssl.* ones, nor do we). */
+function parseQuorumTls(get: Getter): QuorumTlsConfig | null {
+  const enabled = get(CFG.sslQuorum, parseBool) ?? false;
+  const keyStoreLocation = get(CFG.quorumKeyStoreLocation, parseNonEmpty);
+  const trustStoreLocation = get(CFG.quorumTrustStoreLocation, parseNonEmpty);
+  const keyStoreType = get(CFG.quorumKeyStoreType, parseStoreType);
+  const trustStoreType = get(CFG.quorumTrustStoreType, parseStoreType);
+  const keyStorePassword = get(CFG.quorumKeyStorePassword, (_k, v) => v);
+  get(CFG.quorumTrustStorePassword, (_k, v) => v);
+  const hostnameVerification = get(CFG.quorumHostnameVerification, parseBool) ?? true;
+  if (!enabled) return null;
+  if (keyStoreLocation === undefined || trustStoreLocation === undefined) {
+    throw new Error('sslQuorum=true needs ssl.quorum.keyStore.location and ssl.quorum.trustStore.location (PEM): every server proves itself to the others and checks them');
+  }
+  requirePem(CFG.quorumKeyStoreLocation, keyStoreLocation, keyStoreType);
+  requirePem(CFG.quorumTrustStoreLocation, trustStoreLocation, trustStoreType);
+  return {
+    keyStoreLocation,
+    ...(keyStorePassword === undefined || keyStorePassword === '' ? {} : { keyStorePassword }),
+    trustStoreLocation,
+    clientAuth: 'need',
+    hostnameVerification,
+  };
 }
 
 type Getter = <T>(name: string, parse: (key: string, value: string) => T) => T | undefined;

@@ -28,6 +28,7 @@
 // `maxSnapshotBytes` fails its connection; connections that do not say `hello` in time are closed.
 
 import net, { type Server, type Socket } from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { KeeperError, assert, isKeeperError } from '../core/errors.js';
 import type { Zxid } from '../core/types.js';
@@ -46,6 +47,7 @@ import {
   type WireFrame,
 } from '../zab/codec.js';
 import type { PeerLink, PeerLinkEvents } from './peer-link.js';
+import type { TlsContext } from './tls.js';
 import type { Entry, Notification, PeerMessage, QuorumMessage, ServerId, SyncStart } from '../zab/types.js';
 
 export interface PeerAddress {
@@ -89,6 +91,11 @@ export interface PeerTransportOptions extends PeerLinkEvents {
   peers: ReadonlyMap<ServerId, PeerAddress>;
   logger: Logger;
   limits?: Partial<PeerTransportLimits>;
+  /**
+   * TLS between servers (sslQuorum): both connections, both ways, with a certificate the trust store
+   * vouches for on each side; plaintext and foreign certificates are refused and logged.
+   */
+  tls?: { context: TlsContext; hostnameVerification: boolean };
 }
 
 /** Bytes a snapshot piece's frame adds to the piece: version, tag, continued flag, length. */
@@ -102,6 +109,8 @@ export class PeerTransport implements PeerLink {
   private readonly peers: Map<ServerId, PeerAddress>;
   private readonly limits: PeerTransportLimits;
   private readonly logger: Logger;
+  private readonly tls: PeerTransportOptions['tls'];
+  private readonly detachTls: (() => void)[] = [];
   private quorumServer: Server | null = null;
   private electionServer: Server | null = null;
   /** The current quorum connection with each peer, whichever side opened it. */
@@ -119,6 +128,7 @@ export class PeerTransport implements PeerLink {
     assert(this.limits.maxFrameBytes > SNAPSHOT_PIECE_OVERHEAD_BYTES + EMPTY_ENTRY_LIST_FRAME_BYTES, 'a frame holds a snapshot piece');
     assert(this.peers.has(this.self), `the peer map has this server's own address (${this.self})`);
     this.logger = options.logger.child({ component: 'peer-transport', self: this.self });
+    this.tls = options.tls;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -169,6 +179,7 @@ export class PeerTransport implements PeerLink {
     const connections = [...this.quorum.values(), ...this.electionOut.values(), ...this.electionIn.values(), ...this.unidentified];
     for (const connection of connections) this.endOnPurpose(connection, 'transport closed');
     await Promise.all([closeServer(this.quorumServer), closeServer(this.electionServer)]);
+    for (const detach of this.detachTls.splice(0)) detach();
     this.logger.debug('peer transport closed');
   }
 
@@ -314,9 +325,35 @@ export class PeerTransport implements PeerLink {
   // Connections
 
   private createServer(purpose: ConnectionPurpose): Server {
-    const server = net.createServer((socket) => this.accept(socket, purpose));
+    if (this.tls === undefined) {
+      const server = net.createServer((socket) => this.accept(socket, purpose));
+      server.on('error', (error) => this.logger.error({ err: error, purpose }, 'peer listener failed'));
+      return server;
+    }
+    const context = this.tls.context;
+    // OpenSSL refuses a peer without a certificate the trust store vouches for before we hear of it.
+    const server = tls.createServer({ ...context.serverOptions(), requestCert: true, rejectUnauthorized: true }, (socket) => this.accept(socket, purpose));
+    server.on('tlsClientError', (error, socket) => {
+      this.logger.warn({ purpose, remote: socket.remoteAddress, reason: error.message }, 'refusing a peer connection: no certificate from the trusted CA');
+      socket.destroy();
+    });
     server.on('error', (error) => this.logger.error({ err: error, purpose }, 'peer listener failed'));
+    this.detachTls.push(context.attach(server));
     return server;
+  }
+
+  /** A connection to a peer: plain TCP, or TLS that checks the peer's certificate (and its host name, unless told not to). */
+  private dial(host: string, port: number): Socket {
+    if (this.tls === undefined) return net.connect({ host, port });
+    const socket = tls.connect({
+      host,
+      port,
+      ...this.tls.context.secureContextOptions(),
+      rejectUnauthorized: true,
+      ...(net.isIP(host) === 0 ? { servername: host } : {}),
+      ...(this.tls.hostnameVerification ? {} : { checkServerIdentity: () => undefined }),
+    });
+    return socket;
   }
 
   /** The live connection with `peer` in `map`, else a new one when `openPurpose` says so, else null. */
@@ -335,7 +372,7 @@ export class PeerTransport implements PeerLink {
     }
     const previous = (purpose === 'quorum' ? this.quorum : this.electionOut).get(peer);
     if (previous !== undefined) this.endOnPurpose(previous, 'replaced by a new outgoing connection');
-    const socket = net.connect({ host: address.host, port });
+    const socket = this.dial(address.host, port);
     const connection = this.wrap(socket, purpose, 'outbound', peer);
     (purpose === 'quorum' ? this.quorum : this.electionOut).set(peer, connection);
     const timer = setTimeout(() => connection.fail('connect timed out'), this.limits.connectTimeoutMs);

@@ -158,6 +158,7 @@ describe('loadConfig', () => {
       httpCommandsAuthRequired: [],
       secureClientPort: null,
       clientTls: null,
+      quorumTls: null,
     });
     expect(DEFAULT_JUTE_MAX_BUFFER).toBe(0xfffff);
     expect(defaultServerConfig('/var/lib/cairn')).toEqual(config);
@@ -205,6 +206,10 @@ describe('loadConfig', () => {
       'ssl.trustStore.location=/etc/cairn/ca.pem',
       'ssl.trustStore.type=pem',
       'ssl.clientAuth=WANT',
+      'sslQuorum=true',
+      'ssl.quorum.keyStore.location=/etc/cairn/peer.pem',
+      'ssl.quorum.trustStore.location=/etc/cairn/quorum-ca.pem',
+      'ssl.quorum.hostnameVerification=false',
       'server.1=127.0.0.1:2888:3888',
     ].join('\n');
     const { config, warnings } = loadConfig({ configFile: text, flags: {} });
@@ -238,6 +243,7 @@ describe('loadConfig', () => {
       httpCommandsAuthRequired: [],
       secureClientPort: 0,
       clientTls: { keyStoreLocation: '/etc/cairn/server.pem', keyStorePassword: 'pw', trustStoreLocation: '/etc/cairn/ca.pem', clientAuth: 'want' },
+      quorumTls: { keyStoreLocation: '/etc/cairn/peer.pem', trustStoreLocation: '/etc/cairn/quorum-ca.pem', clientAuth: 'need', hostnameVerification: false },
     });
     expect(warnings).toEqual([]);
   });
@@ -303,8 +309,16 @@ describe('loadConfig', () => {
     expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.keyStore.type=DER'])).toThrow(/ssl\.keyStore\.type/);
     expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.clientAuth=sometimes'])).toThrow(/expected none, want or need/);
     expect(() => tls(['ssl.keyStore.location=/k.pem', 'secureClientPort=2181'])).toThrow('clientPort and secureClientPort are both 2181');
-    // Keys of TLS between servers are not read yet: said, not silently dropped.
-    expect(tls(['ssl.quorum.keyStore.location=/q.pem']).warnings).toEqual(['ignoring ZooKeeper setting "ssl.quorum.keyStore.location": Cairn does not use it']);
+    // TLS between servers: only with sslQuorum=true, which needs both quorum stores (no fallback to the client's).
+    expect(tls(['ssl.quorum.keyStore.location=/q.pem']).config.quorumTls).toBeNull();
+    expect(tls(['sslQuorum=true', 'ssl.quorum.keyStore.location=/q.pem', 'ssl.quorum.trustStore.location=/ca.pem']).config.quorumTls).toEqual({
+      keyStoreLocation: '/q.pem',
+      trustStoreLocation: '/ca.pem',
+      clientAuth: 'need',
+      hostnameVerification: true,
+    });
+    expect(() => tls(['sslQuorum=true', 'ssl.keyStore.location=/k.pem', 'ssl.trustStore.location=/ca.pem'])).toThrow(/sslQuorum=true needs ssl\.quorum\.keyStore\.location/);
+    expect(tls(['sslQuorumReloadCertFiles=true']).warnings).toEqual(['ignoring ZooKeeper setting "sslQuorumReloadCertFiles": Cairn does not use it']);
   });
 
   it('lets flags override the file', () => {
