@@ -23,8 +23,8 @@ export interface RunningServer {
   node: CairnNode;
   grpcPort: number;
   httpPort: number;
-  /** The ZooKeeper wire-protocol port. */
-  clientPort: number;
+  /** The ZooKeeper wire-protocol port; null when only secureClientPort is served. */
+  clientPort: number | null;
   /** The same protocol over TLS (secureClientPort), or null when not configured. */
   secureClientPort: number | null;
   /** Stop accepting, finish in-flight writes, fsync, close. */

@@ -70,8 +70,11 @@ export interface ServerConfig {
   dataDir: string;
   /** Where the transaction log lives; defaults to dataDir. */
   dataLogDir: string;
-  /** Port of the ZooKeeper wire protocol. 0 = any free port. */
-  clientPort: number;
+  /**
+   * Port of the ZooKeeper wire protocol. 0 = any free port; null = not served, when the
+   * configuration sets secureClientPort and neither clientPort nor --client-port (as ZooKeeper).
+   */
+  clientPort: number | null;
   /** Address every listening port binds to (clientPort, grpcPort, httpPort). */
   clientPortAddress: string;
   /** Port of the gRPC API. 0 = any free port. */
@@ -644,13 +647,20 @@ export function loadConfig(options: LoadConfigOptions): { config: ServerConfig; 
 
   const flagPort = (flag: string, value: number | undefined): number | undefined =>
     value === undefined ? undefined : parsePort(flag, String(value));
-  const clientPort = flagPort('--client-port', options.flags.clientPort) ?? get(CFG.clientPort, parsePort) ?? DEFAULTS.clientPort;
+  const chosenClientPort = flagPort('--client-port', options.flags.clientPort) ?? get(CFG.clientPort, parsePort);
   const grpcPort = flagPort('--grpc-port', options.flags.grpcPort) ?? get(CFG.grpcPort, parsePort) ?? DEFAULTS.grpcPort;
   const httpPort = flagPort('--http-port', options.flags.httpPort) ?? get(CFG.httpPort, parsePort) ?? DEFAULTS.httpPort;
   const secureClientPort = get(CFG.secureClientPort, parsePort) ?? null;
+  // ZooKeeper serves plaintext only where clientPort asks for it once a secure port is configured.
+  const clientPort = chosenClientPort ?? (secureClientPort === null ? DEFAULTS.clientPort : null);
   const clientTls = parseClientTls(get);
   if (secureClientPort !== null && clientTls === null) throw new Error('secureClientPort is set but ssl.keyStore.location is not: TLS needs a key store (PEM: private key and certificate chain)');
-  const ports: Array<[string, number]> = [['clientPort', clientPort], ['grpcPort', grpcPort], ['httpPort', httpPort], ...(secureClientPort === null ? [] : [['secureClientPort', secureClientPort] as [string, number]])];
+  const ports: Array<[string, number]> = [
+    ...(clientPort === null ? [] : [['clientPort', clientPort] as [string, number]]),
+    ['grpcPort', grpcPort],
+    ['httpPort', httpPort],
+    ...(secureClientPort === null ? [] : [['secureClientPort', secureClientPort] as [string, number]]),
+  ];
   for (let i = 0; i < ports.length; i++) {
     for (let j = i + 1; j < ports.length; j++) {
       const [a, pa] = ports[i]!;

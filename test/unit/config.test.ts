@@ -304,11 +304,15 @@ describe('loadConfig', () => {
     // A trust store alone serves nothing; its password means nothing for PEM.
     expect(tls(['ssl.trustStore.location=/ca.pem', 'ssl.trustStore.password=x']).config.clientTls).toBeNull();
     expect(() => tls(['secureClientPort=2281'])).toThrow('secureClientPort is set but ssl.keyStore.location is not');
+    // As ZooKeeper: with a secure port, plaintext is served only where clientPort (or the flag) asks for it.
+    expect(tls(['ssl.keyStore.location=/k.pem', 'secureClientPort=2281']).config).toMatchObject({ clientPort: null, secureClientPort: 2281 });
+    expect(tls(['ssl.keyStore.location=/k.pem', 'secureClientPort=2281', 'clientPort=2181']).config).toMatchObject({ clientPort: 2181, secureClientPort: 2281 });
+    expect(loadConfig({ configFile: 'dataDir=/d\nssl.keyStore.location=/k.pem\nsecureClientPort=2281', flags: { clientPort: 0 } }).config.clientPort).toBe(0);
     expect(() => tls(['ssl.keyStore.location=/k.jks'])).toThrow(/k\.jks is a JKS store; Cairn reads PEM only/);
     expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.keyStore.type=PKCS12'])).toThrow(/PKCS12 store; Cairn reads PEM only/);
     expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.keyStore.type=DER'])).toThrow(/ssl\.keyStore\.type/);
     expect(() => tls(['ssl.keyStore.location=/k.pem', 'ssl.clientAuth=sometimes'])).toThrow(/expected none, want or need/);
-    expect(() => tls(['ssl.keyStore.location=/k.pem', 'secureClientPort=2181'])).toThrow('clientPort and secureClientPort are both 2181');
+    expect(() => tls(['ssl.keyStore.location=/k.pem', 'clientPort=2181', 'secureClientPort=2181'])).toThrow('clientPort and secureClientPort are both 2181');
     // TLS between servers: only with sslQuorum=true, which needs both quorum stores (no fallback to the client's).
     expect(tls(['ssl.quorum.keyStore.location=/q.pem']).config.quorumTls).toBeNull();
     expect(tls(['sslQuorum=true', 'ssl.quorum.keyStore.location=/q.pem', 'ssl.quorum.trustStore.location=/ca.pem']).config.quorumTls).toEqual({

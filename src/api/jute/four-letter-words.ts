@@ -87,7 +87,9 @@ export interface FourLetterWordContext {
     readonly watches: WatchManager;
   };
   config: {
-    clientPort: number;
+    /** The ports clients reach; null when not served. */
+    clientPort: number | null;
+    secureClientPort: number | null;
     dataDir: string;
     dataLogDir: string;
     tickTimeMs: number;
@@ -228,8 +230,8 @@ function monitor(context: FourLetterWordContext): string {
 function configuration(context: FourLetterWordContext): string {
   const config = context.config;
   const lines = [
-    `clientPort=${config.clientPort}`,
-    'secureClientPort=-1',
+    `clientPort=${config.clientPort ?? -1}`,
+    `secureClientPort=${config.secureClientPort ?? -1}`,
     `dataDir=${config.dataDir}`,
     `dataDirSize=${directorySize(config.dataDir)}`,
     `dataLogDir=${config.dataLogDir}`,

@@ -25,7 +25,8 @@ import {
 } from './four-letter-words.js';
 
 export interface JuteServerConfig {
-  clientPort: number;
+  /** The plaintext port; null: only the secure one is served (ZooKeeper's zoo.cfg without clientPort). */
+  clientPort: number | null;
   clientPortAddress: string;
   maxClientCnxns: number;
   juteMaxBuffer: number;
@@ -57,8 +58,8 @@ export interface JuteServerOptions {
 }
 
 export interface RunningJuteServer {
-  /** The plaintext clientPort. */
-  port: number;
+  /** The plaintext clientPort, or null when only the secure one is served. */
+  port: number | null;
   /** The secureClientPort, or null without TLS. */
   securePort: number | null;
   connectionCount(): number;
@@ -112,12 +113,13 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
     asking: entry.connection === asking,
   });
 
-  let boundPort = config.clientPort;
+  let boundPort: number | null = null;
+  let boundSecurePort: number | null = null;
   const fourLetterContext = (asking: JuteConnection): FourLetterWordContext => ({
     policy: commandPolicy(config),
     node: options.node,
     // conf shows the port clients reach, also when the configuration asked for any free one.
-    config: { ...config, clientPort: boundPort },
+    config: { ...config, clientPort: boundPort, secureClientPort: boundSecurePort },
     stats,
     connections: () => [...tracked.values()].map((entry) => view(entry, asking)),
     resetConnectionStats: () => {
@@ -184,7 +186,7 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
     return address.port;
   };
 
-  const plainPort = await listen(createServer({ noDelay: true }, (socket) => accept(socket)), config.clientPort, 'ZooKeeper client port');
+  const plainPort = config.clientPort === null ? null : await listen(createServer({ noDelay: true }, (socket) => accept(socket)), config.clientPort, 'ZooKeeper client port');
   boundPort = plainPort;
   let securePort: number | null = null;
   if (options.secure !== undefined) {
@@ -208,6 +210,7 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
     const detach = tls.attach(secureServer);
     secureServer.on('close', detach);
     securePort = await listen(secureServer, options.secure.port, 'ZooKeeper secure client port');
+    boundSecurePort = securePort;
   }
 
   return {
