@@ -305,6 +305,10 @@ export class ZabReplicator implements Replicator {
       const state = await this.options.reload();
       assert(state.lastZxid <= zxid, `the rebuilt state ends at ${state.lastZxid}, at or before the truncation ${zxid}`);
       this.listener.replaceState(state);
+      if (state.lastZxid < zxid) {
+        this.logger.warn({ zxid: `0x${zxid.toString(16)}`, kept: `0x${state.lastZxid.toString(16)}` }, 'the TRUNC removed a snapshot that held txns the older log lacks; syncing again from what is left');
+        this.zab.truncationFellShort(state.lastZxid);
+      }
     });
   }
 

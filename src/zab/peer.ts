@@ -269,6 +269,25 @@ export class ZabPeer {
     if (!mutant('snapshotInstallUnreported')) this.restartLogAt(zxid);
   }
 
+  /**
+   * The driver's cut of a TRUNC left the log ending at `zxid`, below the cut's point: what lay
+   * between was held only by a leader's snapshot (SNAP) beyond the point, which the cut removed,
+   * and the log from before that snapshot stops earlier. The leader goes on from the point, which
+   * would leave a gap: look again and offer what we hold (found by the simulation, seed 9,721,761:
+   * an observer that had installed a would-be leader's snapshot was cut back to a zxid it then no
+   * longer held, and applied the next epoch's txns over the gap).
+   */
+  truncationFellShort(zxid: Zxid): void {
+    assert(zxid < this.lastZxidValue, `a cut that fell short ends below ${this.lastZxidValue}, not at ${zxid}`);
+    if (mutant('truncationShortfallIgnored')) return;
+    this.history = this.history.filter((entry) => entry.zxid <= zxid);
+    this.lastZxidValue = zxid;
+    this.durableZxid = Math.min(this.durableZxid, zxid);
+    this.lastCommittedValue = Math.min(this.lastCommittedValue, zxid);
+    if (this.history.length === 0) this.windowBase = Math.min(this.windowBase, zxid);
+    if (this.role !== 'looking') this.startLooking();
+  }
+
   /** Our log is a committed snapshot at `zxid` and nothing after it. */
   private restartLogAt(zxid: Zxid): void {
     this.history = [];

@@ -214,7 +214,7 @@ class Simulation {
           applied: (applier, record, previous, state) => this.onApplied(applier, record, previous, state),
           died: (victim, why, error) => this.onDied(victim, why, error),
           violated: (_server, message) => (this.death ??= message),
-          replaced: (victim, previous, zxid) => this.onReplaced(victim, previous, zxid),
+          replaced: (victim, previous, zxid, truncatedTo) => this.onReplaced(victim, previous, zxid, truncatedTo),
           sent: (sender, message) => this.onMoment(sender, message.type),
           snapshotPublished: (publisher) => this.onMoment(publisher, 'snapshot'),
           moment: (server, moment) => this.onMoment(server, moment),
@@ -572,13 +572,17 @@ class Simulation {
    * committed or not, which a TRUNC may cut; but no server may lose a txn some server applied
    * (servers apply only what is committed).
    */
-  private onReplaced(server: SimServer, previous: Zxid, zxid: Zxid): void {
+  private onReplaced(server: SimServer, previous: Zxid, zxid: Zxid, truncatedTo: Zxid | null): void {
     const pending = this.pendingApplications.get(server);
     if (pending !== undefined) this.pendingApplications.set(server, pending.filter((application) => application.record.header.zxid <= zxid));
     if (zxid >= previous) return;
+    // What the leader's TRUNC asked to cut is what ZAB must never ask of a committed txn. A cut that
+    // removed a leader's snapshot may leave less than that (the older log stops earlier): the server
+    // then syncs again from what it kept, which the checks of durability and of every later read judge.
+    const kept = truncatedTo === null ? zxid : Math.max(zxid, truncatedTo);
     for (const committed of this.committed.keys()) {
-      if (committed > zxid && committed <= previous) {
-        this.death ??= `server ${server.id} took back committed txn ${hex(committed)}: its state went from ${hex(previous)} to ${hex(zxid)}`;
+      if (committed > kept && committed <= previous) {
+        this.death ??= `server ${server.id} took back committed txn ${hex(committed)}: its state went from ${hex(previous)} to ${hex(zxid)}${truncatedTo === null ? '' : ` (a TRUNC to ${hex(truncatedTo)})`}`;
         return;
       }
     }

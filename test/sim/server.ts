@@ -50,8 +50,11 @@ export interface SimServerHooks {
   moment(server: SimServer, moment: 'truncAck'): void;
   /** A snapshot of the server's was renamed into place (where recovery finds it). */
   snapshotPublished(server: SimServer): void;
-  /** A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`. */
-  replaced(server: SimServer, previousZxid: Zxid, zxid: Zxid): void;
+  /**
+   * A snapshot install or a truncation replaced the state at `previousZxid` with one at `zxid`;
+   * `truncatedTo` is the point of the leader's TRUNC when a truncation did it.
+   */
+  replaced(server: SimServer, previousZxid: Zxid, zxid: Zxid, truncatedTo: Zxid | null): void;
   log(server: SimServer, line: string): void;
 }
 
@@ -81,6 +84,8 @@ export class SimServer {
   recoveryCeiling: Zxid | null = null;
   /** A TRUNC came on the current connection and no ack has gone out since. */
   private truncUnacknowledged = false;
+  /** The point of the last TRUNC received, until the state it makes the server rebuild replaces the old one. */
+  private truncPoint: Zxid | null = null;
   /** The highest zxid it was given to log since that TRUNC (proposals may follow NEWLEADER before its ack). */
   private loggedSinceTrunc: Zxid = 0;
 
@@ -184,7 +189,11 @@ export class SimServer {
           this.options.hooks.proposed(this, record);
         },
         applied: (record, previousZxid, state) => this.options.hooks.applied(this, record, previousZxid, state),
-        replaced: (previousZxid, state) => this.options.hooks.replaced(this, previousZxid, state.lastZxid),
+        replaced: (previousZxid, state) => {
+          const truncatedTo = state.lastZxid <= previousZxid ? this.truncPoint : null;
+          this.truncPoint = null;
+          this.options.hooks.replaced(this, previousZxid, state.lastZxid, truncatedTo);
+        },
       },
     });
     built
@@ -256,6 +265,8 @@ export class SimServer {
         if (TRACE_MESSAGES && (message.type !== 'notification' || TRACE_NOTIFICATIONS)) this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
         if (message.type === 'proposal' || message.type === 'inform') this.raiseCeiling(message.entries.at(-1)?.zxid ?? 0);
         if (message.type !== 'syncStart') return;
+        // Only the latest sync's TRUNC can explain a replacement that follows it.
+        this.truncPoint = message.mode === 'trunc' ? message.zxid : null;
         if (message.mode === 'trunc') {
           this.durableClaim = Math.min(this.durableClaim, message.zxid);
           this.truncUnacknowledged = true;
