@@ -108,3 +108,34 @@ describe('SNAP', () => {
     expect(() => other.snapshotInstalled(3, snapshot)).toThrow(/installed while waiting for its sync/);
   });
 });
+
+describe('a TRUNC that falls short', () => {
+  it('a cut that left the log below the TRUNC point sends the learner looking with what it kept, acknowledging nothing (found by the simulation, seed 9,721,761)', () => {
+    // Server 2 holds up to counter 3; the leader TRUNCs it to 2, but the cut removed the snapshot
+    // that was its only copy of 2: what is left ends at 1.
+    const peer = new ZabPeer(
+      { self: 2, membership: { voters: [1, 2, 3], observers: [] }, initLimit: 20, syncLimit: 10, historyLimit: 100 },
+      { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, lastZxid: makeZxid(OLD_EPOCH, 3), history: [], historyBase: makeZxid(OLD_EPOCH, 3) },
+    );
+    peer.takeReady();
+    const vote = { leader: 1, zxid: makeZxid(OLD_EPOCH, 3), epoch: OLD_EPOCH };
+    peer.receive(1, { type: 'notification', vote, round: 1, state: 'leading' });
+    peer.receive(3, { type: 'notification', vote, round: 1, state: 'following' });
+    for (let tick = 0; tick < 3 && peer.role !== 'following'; tick++) peer.tick();
+    peer.takeReady();
+    step(peer, { type: 'leaderInfo', epoch: NEW_EPOCH });
+    expect(step(peer, { type: 'syncStart', mode: 'trunc', zxid: makeZxid(OLD_EPOCH, 2) }).truncateAfter).toBe(makeZxid(OLD_EPOCH, 2));
+    step(peer, { type: 'newLeader', epoch: NEW_EPOCH, zxid: makeZxid(OLD_EPOCH, 2) });
+    peer.truncationFellShort(makeZxid(OLD_EPOCH, 1));
+    const after = peer.takeReady();
+    expect(peer.role).toBe('looking');
+    expect(peer.lastZxid).toBe(makeZxid(OLD_EPOCH, 1));
+    expect(after.disconnect).toContain(1);
+    expect(after.messages.find((outbound) => outbound.message.type === 'notification')?.message).toMatchObject({ vote: { zxid: makeZxid(OLD_EPOCH, 1) } });
+    // The cut itself becomes durable later: still no acknowledgement, and no new epoch.
+    peer.truncated();
+    const durable = peer.takeReady();
+    expect(durable.messages.filter((outbound) => outbound.message.type === 'ack')).toEqual([]);
+    expect(peer.hardState.currentEpoch).toBe(OLD_EPOCH);
+  });
+});
