@@ -12,12 +12,17 @@ export interface Credentials {
   id: AuthId;
 }
 
-/** `Basic base64(user:password)` → the digest credentials; absent → none; anything else → AuthFailed. */
+/**
+ * `Basic base64(user:password)` → the digest credentials; absent or blank → none; anything else
+ * (another scheme, base64 that is not in its one canonical form) → AuthFailed.
+ */
 export function basicCredentials(authorization: string | undefined): Credentials | undefined {
-  if (authorization === undefined || authorization === '') return undefined;
-  const match = /^basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(authorization);
-  if (match === null) throw keeperError('AuthFailed', undefined, 'the Authorization header must be "Basic base64(user:password)"');
-  const raw = new Uint8Array(Buffer.from(match[1] as string, 'base64'));
-  return { raw, id: authenticate('digest', raw) };
+  if (authorization === undefined || authorization.trim() === '') return undefined;
+  const match = /^\s*basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(authorization);
+  // Node decodes base64 leniently (extra padding, stray characters): only the form it would write is taken.
+  const token = match?.[1];
+  const raw = token === undefined ? undefined : Buffer.from(token, 'base64');
+  if (raw === undefined || raw.toString('base64') !== token) throw keeperError('AuthFailed', undefined, 'the Authorization header must be "Basic base64(user:password)"');
+  return { raw: new Uint8Array(raw), id: authenticate('digest', new Uint8Array(raw)) };
 }
 
