@@ -111,6 +111,8 @@ export class PeerTransport implements PeerLink {
   private readonly logger: Logger;
   private readonly tls: PeerTransportOptions['tls'];
   private readonly detachTls: (() => void)[] = [];
+  /** The last certificate refusal logged for each peer, until a handshake with it succeeds. */
+  private readonly certificateRefusals = new Map<ServerId, string>();
   private quorumServer: Server | null = null;
   private electionServer: Server | null = null;
   /** The current quorum connection with each peer, whichever side opened it. */
@@ -343,7 +345,7 @@ export class PeerTransport implements PeerLink {
   }
 
   /** A connection to a peer: plain TCP, or TLS that checks the peer's certificate (and its host name, unless told not to). */
-  private dial(host: string, port: number): Socket {
+  private dial(peer: ServerId, host: string, port: number): Socket {
     if (this.tls === undefined) return net.connect({ host, port });
     const socket = tls.connect({
       host,
@@ -352,6 +354,14 @@ export class PeerTransport implements PeerLink {
       rejectUnauthorized: true,
       ...(net.isIP(host) === 0 ? { servername: host } : {}),
       ...(this.tls.hostnameVerification ? {} : { checkServerIdentity: () => undefined }),
+    });
+    socket.once('secureConnect', () => this.certificateRefusals.delete(peer));
+    socket.on('error', (error: NodeJS.ErrnoException) => {
+      // A peer whose certificate we refuse: said once per peer and reason (elections retry every tick).
+      if (socket.authorized || error.code === undefined || !/CERT|TLS|SELF_SIGNED|UNABLE_TO|ALTNAME/.test(error.code)) return;
+      if (this.certificateRefusals.get(peer) === error.code) return;
+      this.certificateRefusals.set(peer, error.code);
+      this.logger.warn({ peer, host, port, reason: error.message }, "refusing a peer: its certificate does not verify");
     });
     return socket;
   }
@@ -372,7 +382,7 @@ export class PeerTransport implements PeerLink {
     }
     const previous = (purpose === 'quorum' ? this.quorum : this.electionOut).get(peer);
     if (previous !== undefined) this.endOnPurpose(previous, 'replaced by a new outgoing connection');
-    const socket = this.dial(address.host, port);
+    const socket = this.dial(peer, address.host, port);
     const connection = this.wrap(socket, purpose, 'outbound', peer);
     (purpose === 'quorum' ? this.quorum : this.electionOut).set(peer, connection);
     const timer = setTimeout(() => connection.fail('connect timed out'), this.limits.connectTimeoutMs);

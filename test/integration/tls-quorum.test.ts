@@ -80,3 +80,25 @@ describeWith('openssl', 'TLS between servers', () => {
     await ensemble.awaitServing(3, 30_000);
   }, 90_000);
 });
+
+describeWith('openssl', 'TLS between servers: host names', () => {
+  let ensemble: Ensemble | undefined;
+
+  afterAll(async () => {
+    await ensemble?.stopAll();
+  });
+
+  itWith('openssl', 'a peer certificate that does not name the host in server.N is refused and logged; hostnameVerification=false takes it', async () => {
+    const factory = new CertificateFactory();
+    const ca = factory.authority('quorum-ca');
+    const elsewhere = factory.issue(ca, 'elsewhere', { subject: '/CN=elsewhere', altNames: ['DNS:elsewhere.example'] });
+    const config = { sslQuorum: 'true', 'ssl.quorum.keyStore.location': elsewhere.keyStore, 'ssl.quorum.trustStore.location': ca.certificate };
+    ensemble = await startEnsemble({ voters: 3, config });
+    const refused = () => ensemble!.members.some((member) => member.process!.logs.some((entry) => entry.msg === 'refusing a peer: its certificate does not verify'));
+    await waitFor(refused, 30_000, 'a peer certificate refused for its host name');
+    expect(ensemble.leader()).toBeNull();
+    await ensemble.stopAll();
+    ensemble = await startEnsemble({ voters: 3, config: { ...config, 'ssl.quorum.hostnameVerification': 'false' } });
+    await ensemble.awaitServing(3, 60_000);
+  }, 150_000);
+});
