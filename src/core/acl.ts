@@ -51,6 +51,9 @@ function decodeCredentials(credentials: Uint8Array): string {
  * `super:<base64>` (zookeeper.DigestAuthenticationProvider.superDigest). There is no other way in.
  */
 export function isSuper(ids: readonly AuthId[], superDigest: string | undefined): boolean {
+  // A transport grants `super` itself (a client certificate naming X509AuthenticationProvider.superUser);
+  // no client can claim that scheme (addAuth takes digest only).
+  if (ids.some((identity) => identity.scheme === 'super')) return true;
   if (superDigest === undefined || superDigest === '') return false;
   return ids.some((identity) => identity.scheme === 'digest' && identity.id === superDigest);
 }

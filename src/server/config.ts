@@ -33,6 +33,7 @@
 //   ssl.keyStore.type                      (PEM only)                   PEM; inferred from the file name if unset
 //   ssl.trustStore.location / .type        clientTls.trustStoreLocation PEM CA bundle; none = Node's default CAs
 //   ssl.clientAuth                         clientTls.clientAuth         need (as ZooKeeper); none | want | need
+//   X509AuthenticationProvider.superUser   clientTls.superUser          none: the certificate DN that is super
 //   sslQuorum                              quorumTls                    false: TLS between servers, both ways
 //   ssl.quorum.keyStore.* / trustStore.*   quorumTls.*                  PEM stores of the quorum (required with sslQuorum)
 //   ssl.quorum.hostnameVerification        quorumTls.hostnameVerification true: a peer's certificate names its host
@@ -143,6 +144,8 @@ export interface TlsStoreConfig {
   trustStoreLocation?: string;
   /** none: no client certificate asked for; want: asked for, and one presented must verify; need: required. */
   clientAuth: 'none' | 'want' | 'need';
+  /** The subject DN whose verified certificate makes a client the super user (X509AuthenticationProvider.superUser). */
+  superUser?: string;
 }
 
 /** What `cairn server` flags can set; each overrides the config file. */
@@ -464,6 +467,7 @@ const CFG = {
   trustStorePassword: 'ssl.trustStore.password',
   trustStoreType: 'ssl.trustStore.type',
   clientAuth: 'ssl.clientAuth',
+  x509SuperUser: 'X509AuthenticationProvider.superUser',
   sslQuorum: 'sslQuorum',
   quorumKeyStoreLocation: 'ssl.quorum.keyStore.location',
   quorumKeyStorePassword: 'ssl.quorum.keyStore.password',
@@ -776,6 +780,7 @@ function parseClientTls(get: Getter): TlsStoreConfig | null {
   // A PEM trust store has no password; ZooKeeper reads the key but PEM ignores it, and so do we.
   get(CFG.trustStorePassword, (_k, v) => v);
   const clientAuth = get(CFG.clientAuth, parseClientAuth) ?? 'need';
+  const superUser = get(CFG.x509SuperUser, parseNonEmpty);
   if (keyStoreLocation === undefined) return null;
   const keyStorePassword = get(CFG.keyStorePassword, (_k, v) => v);
   return {
@@ -783,6 +788,7 @@ function parseClientTls(get: Getter): TlsStoreConfig | null {
     ...(keyStorePassword === undefined || keyStorePassword === '' ? {} : { keyStorePassword }),
     ...(trustStoreLocation === undefined ? {} : { trustStoreLocation }),
     clientAuth,
+    ...(superUser === undefined ? {} : { superUser }),
   };
 }
 

@@ -204,6 +204,15 @@ export function x509Identity(socket: TLSSocket): AuthId | null {
 }
 
 /**
+ * What a verified certificate proves: its x509 identity, and the super user's as well when its DN
+ * is X509AuthenticationProvider.superUser (ZooKeeper adds a `super` id then, which passes every ACL).
+ */
+export function certificateIdentities(identity: AuthId | null, superUser: string | undefined): AuthId[] {
+  if (identity === null) return [];
+  return superUser !== undefined && identity.id === superUser ? [identity, { scheme: 'super', id: identity.id }] : [identity];
+}
+
+/**
  * A distinguished name in RFC 2253's form, as Java's X500Principal.getName() gives it (the id
  * ZooKeeper's x509 scheme uses): the RDNs most specific first, separated by commas. Node lists the
  * subject one RDN per line in the certificate's order (least specific first), values already

@@ -2,7 +2,7 @@
 // (HTTPS), the WebSocket channel (WSS) and ZooKeeper's protocol (TLS, stock zkCli), and every
 // facade makes the same ACL decision, which is the one this table says. A real `cairn server`
 // with TLS on every port; callers prove themselves with a client certificate (x509), digest
-// credentials, or nothing but their address.
+// credentials, or nothing but their address; the super user by the certificate the configuration names.
 
 import { readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
@@ -30,7 +30,7 @@ const NODES: Record<string, ACL[]> = {
   'write-only': [{ perms: Perms.WRITE, id: { scheme: 'world', id: 'anyone' } }],
 };
 
-type Caller = 'nobody' | 'alice by digest' | 'alice by certificate' | 'bob by digest';
+type Caller = 'nobody' | 'alice by digest' | 'alice by certificate' | 'bob by digest' | 'admin by certificate';
 
 /** Which nodes each caller may read: the table every facade must agree with. */
 const READABLE: Record<Caller, string[]> = {
@@ -38,6 +38,8 @@ const READABLE: Record<Caller, string[]> = {
   'alice by digest': ['world', 'alice-digest', 'ip-here'],
   'alice by certificate': ['world', 'alice-x509', 'ip-here'],
   'bob by digest': ['world', 'ip-here'],
+  // X509AuthenticationProvider.superUser: its certificate passes every ACL, as the super digest does.
+  'admin by certificate': Object.keys(NODES),
 };
 
 const CALLERS = Object.keys(READABLE) as Caller[];
@@ -47,10 +49,15 @@ describeWith(['openssl', 'zkCli', 'java'], 'ACL decisions across the four facade
   let factory: CertificateFactory;
   let ca: Authority;
   let alice: Issued;
+  let admin: Issued;
   let server: ServerProcess;
 
   const caPem = () => readFileSync(ca.certificate);
-  const certificateOf = (caller: Caller) => (caller === 'alice by certificate' ? { key: readFileSync(alice.key), cert: readFileSync(alice.certificate) } : {});
+  const issuedOf = (caller: Caller): Issued | null => (caller === 'alice by certificate' ? alice : caller === 'admin by certificate' ? admin : null);
+  const certificateOf = (caller: Caller) => {
+    const issued = issuedOf(caller);
+    return issued === null ? {} : { key: readFileSync(issued.key), cert: readFileSync(issued.certificate) };
+  };
   const basicOf = (caller: Caller): string | null =>
     caller === 'alice by digest' ? `Basic ${Buffer.from('alice:secret').toString('base64')}` : caller === 'bob by digest' ? `Basic ${Buffer.from('bob:secret').toString('base64')}` : null;
 
@@ -59,6 +66,7 @@ describeWith(['openssl', 'zkCli', 'java'], 'ACL decisions across the four facade
     ca = factory.authority('ca');
     const serverCertificate = factory.issue(ca, 'server', { subject: '/O=Cairn tests/CN=server', altNames: ['IP:127.0.0.1'] });
     alice = factory.issue(ca, 'alice', { subject: '/O=Cairn tests/CN=alice' });
+    admin = factory.issue(ca, 'admin', { subject: '/O=Cairn tests/CN=admin' });
     server = await startServerProcess({
       config: {
         secureClientPort: 0,
@@ -66,16 +74,17 @@ describeWith(['openssl', 'zkCli', 'java'], 'ACL decisions across the four facade
         'ssl.trustStore.location': ca.certificate,
         'ssl.clientAuth': 'want',
         'DigestAuthenticationProvider.superDigest': digest('super', SUPER_SECRET),
+        'X509AuthenticationProvider.superUser': 'CN=admin,O=Cairn tests',
       },
     });
     // The super user makes the nodes (it passes every ACL, so it can also make ones it cannot read otherwise).
-    const admin = await CairnClient.connect(server.grpcAddress, { timeoutMs: 10_000, connectTimeoutMs: 15_000, credentials: grpc.credentials.createSsl(caPem()) });
+    const maker = await CairnClient.connect(server.grpcAddress, { timeoutMs: 10_000, connectTimeoutMs: 15_000, credentials: grpc.credentials.createSsl(caPem()) });
     try {
-      await admin.addAuth('digest', `super:${SUPER_SECRET}`);
-      await admin.create(ROOT, null, { acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }] });
-      for (const [name, acl] of Object.entries(NODES)) await admin.create(`${ROOT}/${name}`, `v-${name}`, { acl });
+      await maker.addAuth('digest', `super:${SUPER_SECRET}`);
+      await maker.create(ROOT, null, { acl: [{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }] });
+      for (const [name, acl] of Object.entries(NODES)) await maker.create(`${ROOT}/${name}`, `v-${name}`, { acl });
     } finally {
-      await admin.close();
+      await maker.close();
     }
   }, 90_000);
 
@@ -147,7 +156,7 @@ describeWith(['openssl', 'zkCli', 'java'], 'ACL decisions across the four facade
       '-Dzookeeper.client.secure=true',
       `-Dzookeeper.ssl.trustStore.location=${ca.certificate}`,
       '-Dzookeeper.ssl.trustStore.type=PEM',
-      ...(caller === 'alice by certificate' ? [`-Dzookeeper.ssl.keyStore.location=${alice.keyStore}`, '-Dzookeeper.ssl.keyStore.type=PEM'] : []),
+      ...(issuedOf(caller) === null ? [] : [`-Dzookeeper.ssl.keyStore.location=${issuedOf(caller)!.keyStore}`, '-Dzookeeper.ssl.keyStore.type=PEM']),
     ];
     const auth = caller === 'alice by digest' ? ['addauth digest alice:secret'] : caller === 'bob by digest' ? ['addauth digest bob:secret'] : [];
     const output = await runZkCli(`127.0.0.1:${server.secureClientPort}`, [...auth, ...Object.keys(NODES).map((name) => `get ${ROOT}/${name}`)], 60_000, { jvmFlags: flags, awaitConnection: true });

@@ -78,13 +78,17 @@ describe('authenticate', () => {
 });
 
 describe('isSuper', () => {
-  it('is true only for a digest identity equal to the configured super digest', () => {
+  it('is true for a digest identity equal to the configured super digest, or a super id a transport granted', () => {
     const superUser = authenticate('digest', encode('super:superpw'));
     expect(isSuper([superUser], SUPER_DIGEST)).toBe(true);
     expect(isSuper([{ scheme: 'ip', id: '127.0.0.1' }, superUser], SUPER_DIGEST)).toBe(true);
     expect(isSuper([authenticate('digest', encode('super:wrong'))], SUPER_DIGEST)).toBe(false);
     expect(isSuper([superUser], undefined)).toBe(false);
-    expect(isSuper([{ scheme: 'super', id: '' }], SUPER_DIGEST)).toBe(false);
+    // Only a transport grants `super` (a client certificate naming X509AuthenticationProvider.superUser):
+    // addAuth cannot, and no ACL may name the scheme.
+    expect(isSuper([{ scheme: 'super', id: 'CN=admin' }], undefined)).toBe(true);
+    expect(() => authenticate('super', encode('CN=admin'))).toThrow();
+    expect(isSuper([{ scheme: 'x509', id: 'CN=admin' }], SUPER_DIGEST)).toBe(false);
   });
 });
 
@@ -121,7 +125,7 @@ describe('checkACL', () => {
 
   it('never matches stored auth or unknown schemes', () => {
     expect(checkACL([...CREATOR_ALL_ACL], Perms.READ, [BOB])).toBe(false);
-    expect(checkACL([entry(Perms.ALL, 'super', '')], Perms.READ, [{ scheme: 'super', id: '' }])).toBe(false);
+    expect(checkACL([entry(Perms.ALL, 'super', '')], Perms.READ, [BOB])).toBe(false);
   });
 
   describe('ip', () => {

@@ -19,7 +19,7 @@ import { loadCairnProto, loadReflectionDefinition, SERVICE_NAME } from './loader
 import { DEFAULT_OUTBOUND_LIMITS, OutboundQueue } from './outbound.js';
 import { SessionStream, type SessionCall, type SessionStreamSettings } from './session-stream.js';
 import { isUndecodable, undecodableError, withTolerantDecoding } from './undecodable.js';
-import { callerCertificateIdentity, grpcServerCredentials } from './tls.js';
+import { callerCertificateIdentities, grpcServerCredentials } from './tls.js';
 import { basicCredentials } from '../credentials.js';
 import type { TlsContext } from '../../server/tls.js';
 
@@ -77,6 +77,8 @@ interface ActiveStream {
 
 interface Context {
   facade: ServerFacade;
+  /** The certificate DN that is the super user (X509AuthenticationProvider.superUser), with TLS. */
+  superUser: string | undefined;
   logger: Logger;
   settings: SessionStreamSettings;
   active: Set<ActiveStream>;
@@ -90,6 +92,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<GrpcS
   });
   const context: Context = {
     facade: options.facade,
+    superUser: options.tls?.settings.superUser,
     logger: options.logger,
     settings: { ...DEFAULT_SESSION_STREAM_SETTINGS, ...options.sessionStream },
     active: new Set(),
@@ -158,9 +161,9 @@ function cairnHandlers(context: Context): CairnHandlers {
 }
 
 /** A streaming call's identities, or null once the call was failed for malformed credentials. */
-function streamIdentities(call: Parameters<typeof callIdentities>[0] & { emit(event: 'error', error: unknown): boolean }): AuthId[] | null {
+function streamIdentities(call: Parameters<typeof callIdentities>[0] & { emit(event: 'error', error: unknown): boolean }, context: Context): AuthId[] | null {
   try {
-    return callIdentities(call);
+    return callIdentities(call, context.superUser);
   } catch (error) {
     call.emit('error', toGrpcStatus(error));
     return null;
@@ -168,7 +171,7 @@ function streamIdentities(call: Parameters<typeof callIdentities>[0] & { emit(ev
 }
 
 function handleSession(call: SessionCall, context: Context): void {
-  const identities = streamIdentities(call);
+  const identities = streamIdentities(call, context);
   if (identities === null) return;
   const stream = new SessionStream(call, context.facade, context.settings, context.logger, identities, (done) =>
     context.active.delete(done),
@@ -191,7 +194,7 @@ function unaryHandler<F extends UnaryField>(field: F, context: Context): grpc.ha
       return;
     }
     Promise.resolve()
-      .then(() => context.facade.submitStateless(request, callIdentities(call)))
+      .then(() => context.facade.submitStateless(request, callIdentities(call, context.superUser)))
       .then(({ response, zxid }) => {
         const trailer = new grpc.Metadata();
         trailer.set(ZK_ZXID_KEY, String(zxid));
@@ -241,7 +244,7 @@ function handleWatch(call: grpc.ServerWritableStream<WatchRequest__Output, Proto
     call.emit('error', toGrpcStatus(error));
     return;
   }
-  const identities = streamIdentities(call);
+  const identities = streamIdentities(call, context);
   if (identities === null) return;
   new WatchStream(call, context).start(path, recursive, identities);
 }
@@ -331,14 +334,15 @@ export function peerAddress(peer: string): string | undefined {
  * identity of `authorization: Basic base64(user:password)` metadata (as on the HTTP port; grpcurl
  * -H). Malformed credentials fail the call with AuthFailed (UNAUTHENTICATED).
  */
-function callIdentities(call: {
-  getPeer(): string;
-  metadata: grpc.Metadata;
-  getAuthContext?: () => { sslPeerCertificate?: import('node:tls').PeerCertificate };
-}): AuthId[] {
-  const identities = transportIdsOf(call.getPeer());
-  const certificate = callerCertificateIdentity(call);
-  if (certificate !== null) identities.push(certificate);
+function callIdentities(
+  call: {
+    getPeer(): string;
+    metadata: grpc.Metadata;
+    getAuthContext?: () => { sslPeerCertificate?: import('node:tls').PeerCertificate };
+  },
+  superUser: string | undefined,
+): AuthId[] {
+  const identities = [...transportIdsOf(call.getPeer()), ...callerCertificateIdentities(call, superUser)];
   const authorization = call.metadata.get('authorization');
   if (authorization.length > 1) throw keeperError('AuthFailed', undefined, 'one authorization metadata entry at most');
   const credentials = basicCredentials(authorization.length === 0 ? undefined : String(authorization[0]));

@@ -6,7 +6,7 @@ import { X509Certificate } from 'node:crypto';
 import { rootCertificates, type PeerCertificate } from 'node:tls';
 import * as grpc from '@grpc/grpc-js';
 import type { AuthId } from '../../core/acl.js';
-import { rfc2253Name, type TlsContext } from '../../server/tls.js';
+import { certificateIdentities, rfc2253Name, type TlsContext } from '../../server/tls.js';
 
 type CaListener = grpc.experimental.CaCertificateUpdateListener;
 type IdentityListener = grpc.experimental.IdentityCertificateUpdateListener;
@@ -70,9 +70,9 @@ export function grpcServerCredentials(tls: TlsContext): grpc.ServerCredentials {
   return grpc.experimental.createCertificateProviderServerCredentials(provider, clientAuth === 'none' ? null : provider, clientAuth === 'need');
 }
 
-/** The caller's x509 identity: the subject DN of its verified client certificate. */
-export function callerCertificateIdentity(call: { getAuthContext?: () => { sslPeerCertificate?: PeerCertificate } }): AuthId | null {
+/** What the caller's verified client certificate proves: its x509 identity (and super, for X509AuthenticationProvider.superUser). */
+export function callerCertificateIdentities(call: { getAuthContext?: () => { sslPeerCertificate?: PeerCertificate } }, superUser: string | undefined): AuthId[] {
   const raw = call.getAuthContext?.().sslPeerCertificate?.raw;
-  if (raw === undefined) return null;
-  return { scheme: 'x509', id: rfc2253Name(new X509Certificate(raw).subject) };
+  if (raw === undefined) return [];
+  return certificateIdentities({ scheme: 'x509', id: rfc2253Name(new X509Certificate(raw).subject) }, superUser);
 }

@@ -6,6 +6,7 @@
 
 import type { Server as TlsServer, TLSSocket } from 'node:tls';
 import { clientCertificateRefusal, type TlsContext } from '../../server/tls.js';
+import { rememberCertificate } from './identity.js';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
@@ -278,7 +279,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     });
     server.on('secureConnection', (socket: TLSSocket) => {
       const refusal = clientCertificateRefusal(socket, tls.settings.clientAuth);
-      if (refusal === null) return;
+      if (refusal === null) {
+        rememberCertificate(socket, tls.settings);
+        return;
+      }
       options.logger.warn({ client: socket.remoteAddress, reason: refusal }, 'refusing a TLS client on the HTTP port');
       socket.destroy();
     });

@@ -7,16 +7,23 @@ import { isIP, type Socket } from 'node:net';
 import { TLSSocket } from 'node:tls';
 import { ipIdentity, type AuthId } from '../../core/acl.js';
 import { basicCredentials } from '../credentials.js';
-import { x509Identity } from '../../server/tls.js';
+import { certificateIdentities, x509Identity, type TlsSettings } from '../../server/tls.js';
 
 export { basicCredentials, type Credentials } from '../credentials.js';
+
+/** What each TLS connection's certificate proved, worked out once as its handshake completed. */
+const provenByCertificate = new WeakMap<TLSSocket, readonly AuthId[]>();
+
+/** Called as a TLS connection to the HTTP port is established. */
+export function rememberCertificate(socket: TLSSocket, settings: TlsSettings): void {
+  provenByCertificate.set(socket, certificateIdentities(x509Identity(socket), settings.superUser));
+}
 
 /** The identities the connection itself proves: its address, and a verified client certificate's subject. */
 export function peerIdentities(socket: Socket): AuthId[] {
   const address = socket.remoteAddress;
   const identities = address === undefined || isIP(address) === 0 ? [] : [ipIdentity(address)];
-  const certificate = socket instanceof TLSSocket ? x509Identity(socket) : null;
-  if (certificate !== null) identities.push(certificate);
+  if (socket instanceof TLSSocket) identities.push(...(provenByCertificate.get(socket) ?? []));
   return identities;
 }
 

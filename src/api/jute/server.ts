@@ -11,7 +11,7 @@ import { assert } from '../../core/errors.js';
 import type { WatchManager } from '../../core/watches.js';
 import type { ServerFacade } from '../../server/facade.js';
 import type { NodeInfo, SessionInfoEntry } from '../../server/node.js';
-import { clientCertificateRefusal, x509Identity, type TlsContext } from '../../server/tls.js';
+import { certificateIdentities, clientCertificateRefusal, x509Identity, type TlsContext } from '../../server/tls.js';
 import type { AuthId } from '../../core/acl.js';
 import { commandPolicy } from '../admin-policy.js';
 import { JuteConnection, type ConnectionHooks, type ConnectionSettings } from './connection.js';
@@ -199,8 +199,7 @@ export async function startJuteServer(options: JuteServerOptions): Promise<Runni
         socket.destroy();
         return;
       }
-      const identity = x509Identity(socket);
-      accept(socket, identity === null ? [] : [identity]);
+      accept(socket, certificateIdentities(x509Identity(socket), tls.settings.superUser));
     });
     // Plaintext, a certificate OpenSSL refused, or a client that gave up: nothing reached us.
     secureServer.on('tlsClientError', (error, socket) => {
