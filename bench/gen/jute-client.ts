@@ -8,6 +8,7 @@
 // makes the driver broken and every call fails at once.
 
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { PASSWORD_LENGTH, PROTOCOL_VERSION, Xid } from '../../src/api/jute/protocol.js';
 import { JuteDecodeError, JuteReader, JuteWriter } from '../../src/api/jute/records.js';
 import { errorByCode } from '../../src/core/errors.js';
@@ -19,6 +20,8 @@ export interface JuteDriverOptions {
   sessionTimeoutMs?: number;
   /** Bound on TCP connect plus the session handshake. Default 10 000 ms. */
   connectTimeoutMs?: number;
+  /** Speak TLS (ZooKeeper's secureClientPort), trusting this CA bundle (PEM). */
+  tlsCa?: Buffer;
 }
 
 export interface JuteDriver extends Driver {
@@ -133,16 +136,16 @@ class JuteConnection implements JuteDriver {
   private readonly flushNow = (): void => this.flush();
   private readonly tick = (): void => this.onTick();
 
-  constructor(host: string, port: number, requestedTimeoutMs: number, connectTimeoutMs: number) {
+  constructor(host: string, port: number, requestedTimeoutMs: number, connectTimeoutMs: number, tlsCa: Buffer | undefined) {
     this.opened = new Promise<void>((resolve, reject) => {
       this.openResolve = resolve;
       this.openReject = reject;
     });
     this.connectTimer = setTimeout(() => this.fail(`no session from ${host}:${port} within ${connectTimeoutMs} ms`), connectTimeoutMs);
-    const socket = connect({ host, port });
+    const socket = tlsCa === undefined ? connect({ host, port }) : connectTls({ host, port, ca: tlsCa });
     this.socket = socket;
     socket.setNoDelay(true);
-    socket.once('connect', () => {
+    socket.once(tlsCa === undefined ? 'connect' : 'secureConnect', () => {
       const request = new JuteWriter(64)
         .int(PROTOCOL_VERSION)
         .long(0) // lastZxidSeen
@@ -474,7 +477,7 @@ class JuteConnection implements JuteDriver {
  */
 export async function connectJute(endpoint: string, options: JuteDriverOptions = {}): Promise<JuteDriver> {
   const { host, port } = parseEndpoint(endpoint);
-  const connection = new JuteConnection(host, port, options.sessionTimeoutMs ?? 30_000, options.connectTimeoutMs ?? 10_000);
+  const connection = new JuteConnection(host, port, options.sessionTimeoutMs ?? 30_000, options.connectTimeoutMs ?? 10_000, options.tlsCa);
   await connection.opened;
   return connection;
 }

@@ -17,6 +17,7 @@ import { CertificateFactory, type Authority, type Issued } from '../support/cert
 import { describeWith, itWith } from '../support/requirements.js';
 import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
 import { WsSession } from './http-helpers.js';
+import { zookeeperClientTlsFlags } from './zookeeper-process.js';
 
 const SUPER_SECRET = 'admin-secret';
 
@@ -150,14 +151,7 @@ describeWith(['openssl', 'zkCli', 'java'], 'ACL decisions across the four facade
   };
 
   const viaZooKeeperProtocol = async (caller: Caller): Promise<string[]> => {
-    const flags = [
-      '-cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar',
-      '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
-      '-Dzookeeper.client.secure=true',
-      `-Dzookeeper.ssl.trustStore.location=${ca.certificate}`,
-      '-Dzookeeper.ssl.trustStore.type=PEM',
-      ...(issuedOf(caller) === null ? [] : [`-Dzookeeper.ssl.keyStore.location=${issuedOf(caller)!.keyStore}`, '-Dzookeeper.ssl.keyStore.type=PEM']),
-    ];
+    const flags = zookeeperClientTlsFlags(ca.certificate, issuedOf(caller)?.keyStore);
     const auth = caller === 'alice by digest' ? ['addauth digest alice:secret'] : caller === 'bob by digest' ? ['addauth digest bob:secret'] : [];
     const output = await runZkCli(`127.0.0.1:${server.secureClientPort}`, [...auth, ...Object.keys(NODES).map((name) => `get ${ROOT}/${name}`)], 60_000, { jvmFlags: flags, awaitConnection: true });
     for (const name of Object.keys(NODES)) {

@@ -11,22 +11,11 @@ import { runZkCli } from '../jute/scripts.js';
 import { CertificateFactory, type Authority, type Issued } from '../support/certificates.js';
 import { describeWith, itWith } from '../support/requirements.js';
 import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
+import { zookeeperClientTlsFlags } from './zookeeper-process.js';
 
-/**
- * What ZooKeeper's Java client needs for TLS: the Netty socket, secure on, PEM stores. Debian's
- * zookeeper.jar lists netty-handler and netty-transport on its class path but not netty-codec and
- * netty-resolver, which the Netty client needs too (without them no connection is ever made, and
- * with the default logging nothing says why).
- */
+/** What ZooKeeper's Java client needs for TLS with these certificates. */
 function clientTlsFlags(ca: Authority, keyStore?: Issued): string[] {
-  return [
-    '-cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar',
-    '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
-    '-Dzookeeper.client.secure=true',
-    `-Dzookeeper.ssl.trustStore.location=${ca.certificate}`,
-    '-Dzookeeper.ssl.trustStore.type=PEM',
-    ...(keyStore === undefined ? [] : [`-Dzookeeper.ssl.keyStore.location=${keyStore.keyStore}`, '-Dzookeeper.ssl.keyStore.type=PEM']),
-  ];
+  return zookeeperClientTlsFlags(ca.certificate, keyStore?.keyStore);
 }
 
 /** What a connection answers to the four-letter word ruok, until it closes. */

@@ -15,6 +15,7 @@ import { expectKeeperError, uniquePath } from './grpc-helpers.js';
 import { WsSession } from './http-helpers.js';
 import { runZkCli } from '../jute/scripts.js';
 import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
+import { zookeeperClientTlsFlags } from './zookeeper-process.js';
 
 /** GET over HTTPS (or plain HTTP): the status, or the error that ended the exchange. */
 function get(url: string, tls: { ca?: Buffer; key?: Buffer; cert?: Buffer } | null): Promise<{ status: number } | { error: string }> {
@@ -139,15 +140,7 @@ describeWith('openssl', 'the gRPC and HTTP ports over TLS', () => {
     }
 
     // The ZooKeeper port over TLS: zkCli with alice's certificate, after addauth.
-    const flags = [
-      '-cp /etc/zookeeper/conf:/usr/share/java/zookeeper.jar:/usr/share/java/netty-codec.jar:/usr/share/java/netty-resolver.jar',
-      '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
-      '-Dzookeeper.client.secure=true',
-      `-Dzookeeper.ssl.trustStore.location=${ca.certificate}`,
-      '-Dzookeeper.ssl.trustStore.type=PEM',
-      `-Dzookeeper.ssl.keyStore.location=${alice.keyStore}`,
-      '-Dzookeeper.ssl.keyStore.type=PEM',
-    ];
+    const flags = zookeeperClientTlsFlags(ca.certificate, alice.keyStore);
     const output = await runZkCli(`127.0.0.1:${server.secureClientPort}`, ['addauth digest bob:secret', 'whoami'], 60_000, { jvmFlags: flags, awaitConnection: true });
     const listed = [...output.matchAll(/^(ip|x509|digest): (.*)$/gm)].map((match) => ({ authScheme: match[1]!, user: match[2]! }));
     expect(sorted(listed), output).toEqual(sorted(expected));

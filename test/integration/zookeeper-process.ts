@@ -19,6 +19,26 @@ export function zookeeperInstalled(): boolean {
 
 export const ZKCLI_PATH = ZKCLI;
 
+/**
+ * Debian's zookeeper.jar lists netty-handler and netty-transport on its class path but not
+ * netty-codec and netty-resolver, which ZooKeeper's Netty connections (its TLS, client and server)
+ * need too: without them no TLS connection is ever made, and with the default logging nothing
+ * says why.
+ */
+export const NETTY_TLS_JARS: readonly string[] = ['/usr/share/java/netty-codec.jar', '/usr/share/java/netty-resolver.jar'];
+
+/** Java system properties that make ZooKeeper's client (zkCli, the Java client) speak TLS with PEM stores. */
+export function zookeeperClientTlsFlags(trustStore: string, keyStore?: string): string[] {
+  return [
+    `-cp ${[LOG_CONFIG_DIR, ZOOKEEPER_JAR, ...NETTY_TLS_JARS].join(':')}`,
+    '-Dzookeeper.clientCnxnSocket=org.apache.zookeeper.ClientCnxnSocketNetty',
+    '-Dzookeeper.client.secure=true',
+    `-Dzookeeper.ssl.trustStore.location=${trustStore}`,
+    '-Dzookeeper.ssl.trustStore.type=PEM',
+    ...(keyStore === undefined ? [] : [`-Dzookeeper.ssl.keyStore.location=${keyStore}`, '-Dzookeeper.ssl.keyStore.type=PEM']),
+  ];
+}
+
 export interface ZooKeeperProcess {
   child: ChildProcess;
   pid: number;
@@ -38,6 +58,8 @@ export interface ZooKeeperOptions {
   member?: { myid: number; port: number };
   /** Java heap (-Xmx) in MiB; 256 unless given (zkServer.sh's own default is 1000). */
   heapMb?: number;
+  /** Jars to add to the class path (NETTY_TLS_JARS for a secureClientPort). */
+  extraClassPath?: readonly string[];
   /** Start on this existing data directory (a restart) instead of a new temporary one. */
   dataDir?: string;
   /** Leave the data directory in place when stopped (the caller removes it). */
@@ -82,7 +104,7 @@ export async function startZooKeeper(options: ZooKeeperOptions = {}): Promise<Zo
       '-Dzookeeper.root.logger=INFO,CONSOLE',
       '-Dzookeeper.jmx.log4j.disable=true',
       '-cp',
-      `${LOG_CONFIG_DIR}:${ZOOKEEPER_JAR}`,
+      [LOG_CONFIG_DIR, ZOOKEEPER_JAR, ...(options.extraClassPath ?? [])].join(':'),
       options.member === undefined ? 'org.apache.zookeeper.server.ZooKeeperServerMain' : 'org.apache.zookeeper.server.quorum.QuorumPeerMain',
       configFile,
     ],
