@@ -2,7 +2,10 @@
 // a real `cairn server` process: TLS clients with and without a certificate, the x509 identity of
 // one that has it (whoAmI, ACLs, the same on both ports), and plaintext refused.
 
-import { readFileSync } from 'node:fs';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import * as grpc from '@grpc/grpc-js';
@@ -14,7 +17,7 @@ import { describeWith, itWith } from '../support/requirements.js';
 import { expectKeeperError, uniquePath } from './grpc-helpers.js';
 import { WsSession } from './http-helpers.js';
 import { runZkCli } from '../jute/scripts.js';
-import { removeDir, startServerProcess, type ServerProcess } from './harness.js';
+import { removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
 import { zookeeperClientTlsFlags } from './zookeeper-process.js';
 
 /** GET over HTTPS (or plain HTTP): the status, or the error that ended the exchange. */
@@ -152,4 +155,47 @@ describeWith('openssl', 'the gRPC and HTTP ports over TLS', () => {
     const client = await tlsClient();
     await client.close();
   }, 60_000);
+});
+
+describeWith('openssl', 'certificate rotation on the client ports', () => {
+  let server: ServerProcess | undefined;
+
+  afterAll(async () => {
+    await server?.stop();
+    if (server !== undefined) await removeDir(server.dataDir);
+  });
+
+  itWith('openssl', 'a key store replaced on disk serves new gRPC, HTTPS and ZooKeeper-protocol connections without a restart', async () => {
+    const factory = new CertificateFactory();
+    const ca = factory.authority('ca');
+    const first = factory.issue(ca, 'first', { subject: '/CN=server', altNames: ['IP:127.0.0.1'] });
+    const renewed = factory.issue(ca, 'renewed', { subject: '/CN=server', altNames: ['IP:127.0.0.1'] });
+    const live = join(factory.directory, 'live.keystore.pem');
+    writeFileSync(live, readFileSync(first.keyStore));
+    server = await startServerProcess({ config: { secureClientPort: 0, 'ssl.keyStore.location': live, 'ssl.trustStore.location': ca.certificate, 'ssl.clientAuth': 'none' } });
+    const serialOf = (issued: Issued) => new X509Certificate(readFileSync(issued.certificate)).serialNumber;
+    /** The serial of the certificate a new TLS connection to `port` is shown (h2 for gRPC). */
+    const servedSerial = (port: number, alpn?: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connectTls({ host: '127.0.0.1', port, ca: readFileSync(ca.certificate), ...(alpn === undefined ? {} : { ALPNProtocols: [alpn] }) }, () => {
+          resolve(socket.getPeerX509Certificate()!.serialNumber);
+          socket.destroy();
+        });
+        socket.on('error', reject);
+      });
+    const ports = [
+      { name: 'gRPC', port: server.grpcPort, alpn: 'h2' },
+      { name: 'HTTPS', port: server.httpPort },
+      { name: 'secureClientPort', port: server.secureClientPort! },
+    ];
+    for (const { port, alpn } of ports) expect(await servedSerial(port, alpn)).toBe(serialOf(first));
+    // A rename into place, as a deployment tool or a Kubernetes secret update does.
+    writeFileSync(`${live}.next`, readFileSync(renewed.keyStore));
+    renameSync(`${live}.next`, live);
+    await waitFor(() => server!.logs.some((entry) => entry.msg === 'TLS certificates reloaded'), 20_000, 'the reload');
+    for (const { name, port, alpn } of ports) {
+      let served = '';
+      await waitFor(async () => (served = await servedSerial(port, alpn)) === serialOf(renewed), 20_000, `${name} serving the renewed certificate (serves ${served})`);
+    }
+  }, 90_000);
 });
