@@ -14,6 +14,7 @@ export const MUTANTS = {
   laterEpochVoterLeftOut: 'a leader goes on leading though a voter that accepted a later epoch can never join it',
   snapshotInstallUnreported: 'a learner is told of a snapshot install only by the syncStart, which a dropped connection never delivers',
   truncationShortfallIgnored: 'a learner whose TRUNC cut removed a snapshot, leaving less than the cut point, goes on as if it held everything up to it',
+  shortfallLogNotRewound: 'after a TRUNC that fell short, the log still takes appends only after the cut point',
   learnerExpiresSessions: 'a learner expires sessions on its own',
   logDirectoryNotSynced: 'a new log file\'s directory is not fsynced',
   persistentWatchFiresOnce: 'a persistent watch is removed when it fires, as a one-shot watch is',

@@ -22,6 +22,8 @@ export interface Persistence {
   readonly dir: string;
   /** Drops every logged txn after `zxid` (a leader's TRUNC). */
   truncateAfter(zxid: number): Promise<void>;
+  /** The state rebuilt after a truncation ends at `zxid`, below its point: appends resume after it. */
+  resumeAfter(zxid: number): void;
   /** Makes a leader's snapshot this server's durable starting point. */
   installSnapshot(zxid: number, chunks: readonly Uint8Array[]): Promise<void>;
 }
@@ -132,6 +134,10 @@ class FilePersistence implements Persistence {
 
   truncateAfter(zxid: number): Promise<void> {
     return this.log.truncateAfter(zxid);
+  }
+
+  resumeAfter(zxid: number): void {
+    this.log.resumeAfter(zxid);
   }
 
   async installSnapshot(zxid: number, chunks: readonly Uint8Array[]): Promise<void> {

@@ -307,6 +307,8 @@ export class ZabReplicator implements Replicator {
       this.listener.replaceState(state);
       if (state.lastZxid < zxid) {
         this.logger.warn({ zxid: `0x${zxid.toString(16)}`, kept: `0x${state.lastZxid.toString(16)}` }, 'the TRUNC removed a snapshot that held txns the older log lacks; syncing again from what is left');
+        // The log too ends where the state does, so the next sync's txns after it are taken.
+        if (!mutant('shortfallLogNotRewound')) this.options.persistence.resumeAfter(state.lastZxid);
         this.zab.truncationFellShort(state.lastZxid);
       }
     });

@@ -516,6 +516,18 @@ export class TxnLog {
     });
   }
 
+  /**
+   * After a truncation whose point lies beyond what the log and snapshots still hold (the cut
+   * removed a leader's snapshot that held the txns in between): the log ends at `zxid`, and
+   * appends resume after it. Called before anything is appended after the truncation.
+   */
+  resumeAfter(zxid: number): void {
+    this.assertOpen();
+    assert(Number.isSafeInteger(zxid) && zxid >= 0 && zxid <= this.lastAcceptedZxid, `the log resumes after ${zxid}, at or before its last zxid ${this.lastAcceptedZxid}`);
+    assert(this.filling === null, 'nothing was appended since the truncation');
+    this.lastAcceptedZxid = zxid;
+  }
+
   /** Waits for every append, then closes the file. */
   async close(): Promise<void> {
     if (this.closed) return;

@@ -125,6 +125,12 @@ class Simulation {
   private truncCrashArmed: boolean;
   /** Whether healing restarts the whole ensemble, and when each server comes back. */
   private readonly restartPrng: Prng;
+  /**
+   * A learner installing its leader's snapshot (SNAP) is rare too, and the connection breaking
+   * before the install is done (its syncStart never delivered) is where a driver that learns of
+   * the install only from the syncStart would show: whether it breaks is drawn apart.
+   */
+  private readonly installResetPrng: Prng;
   /** Since when (simulated ms) each server has led without serving while another led and served. */
   private readonly ledUnservedSince = new Map<SimServer, number>();
   /** The leader of a stale-leader episode under way. */
@@ -217,9 +223,11 @@ class Simulation {
           replaced: (victim, previous, zxid, truncatedTo) => this.onReplaced(victim, previous, zxid, truncatedTo),
           sent: (sender, message) => this.onMoment(sender, message.type),
           snapshotPublished: (publisher) => this.onMoment(publisher, 'snapshot'),
-          moment: (server, moment) => this.onMoment(server, moment),
+          moment: (server, moment, peer) => this.onMoment(server, moment, peer),
           stopped: (victim) => {
             this.pendingApplications.delete(victim);
+            // The process exits: its kernel ends its connections, as when it is killed.
+            this.network.crashed(victim.id, [...this.servers.keys()]);
             this.log(`server ${victim.id} stopped itself`);
             this.scheduler.after(this.faultPrng.int(100, 3000), () => {
               if (!victim.up && !this.calm) victim.start();
@@ -248,6 +256,7 @@ class Simulation {
     this.truncCrashPrng = this.prng.fork();
     this.truncCrashArmed = this.truncCrashPrng.chance(0.5);
     this.restartPrng = this.prng.fork();
+    this.installResetPrng = this.prng.fork();
   }
 
   private networkFaults(): NetworkFaults {
@@ -421,9 +430,21 @@ class Simulation {
 
   /**
    * `moment`: a quorum message the server sent, 'snapshot' when one of its snapshots was
-   * published, 'truncAck' when it acknowledged a sync that began with a TRUNC.
+   * published, 'truncAck' when it acknowledged a sync that began with a TRUNC, 'snapshotInstall'
+   * when it starts installing `peer`'s snapshot.
    */
-  private onMoment(server: SimServer, moment: Moment): void {
+  private onMoment(server: SimServer, moment: Moment, peer?: ServerId): void {
+    if (moment === 'snapshotInstall') {
+      if (peer === undefined || !this.options.faults || this.calm || !this.installResetPrng.chance(0.5)) return;
+      const afterMs = this.installResetPrng.int(0, 3);
+      this.scheduler.after(afterMs, () => {
+        if (this.calm) return;
+        this.lastFaultMs = Math.max(this.lastFaultMs, this.scheduler.now);
+        this.log(`reset connection ${server.id}-${peer} while ${server.id} installs ${peer}'s snapshot`);
+        this.network.reset(server.id, peer, this.installResetPrng.chance(0.5));
+      });
+      return;
+    }
     if (moment === 'truncAck' && this.truncCrashArmed && this.options.faults && !this.calm) {
       this.truncCrashArmed = this.truncCrashPrng.chance(0.5);
       this.scheduler.after(0, () => this.crashAndRestart(server, 'crash right after acknowledging a TRUNC:'));
@@ -785,7 +806,7 @@ function hex(zxid: number): string {
   return `0x${zxid.toString(16)}`;
 }
 
-type Moment = PeerMessage['type'] | 'snapshot' | 'truncAck';
+type Moment = PeerMessage['type'] | 'snapshot' | 'truncAck' | 'snapshotInstall';
 
 interface Application {
   record: TxnRecord;

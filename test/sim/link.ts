@@ -14,6 +14,8 @@ export interface LinkObserver {
   sent(to: ServerId, message: PeerMessage): void;
   /** Handed to the driver. */
   received(from: ServerId, message: PeerMessage): void;
+  /** A snapshot from this peer starts installing (its syncStart is delivered once it is done). */
+  installing(from: ServerId): void;
 }
 
 export class SimPeerLink implements PeerLink {
@@ -99,6 +101,7 @@ export class SimPeerLink implements PeerLink {
   private install(from: ServerId, syncStart: SyncStart, chunks: Uint8Array[]): void {
     const generation = this.connectionGeneration.get(from) ?? 0;
     this.held.set(from, []);
+    this.observer.installing(from);
     this.world.enter(() => {
       this.events.onSnapshot(from, syncStart.zxid, chunks).then(
         () =>

@@ -93,6 +93,26 @@ export const REGRESSIONS: readonly Regression[] = [
       'a learner installing its leader\'s snapshot (SNAP) lost the connection before the syncStart was delivered: the install completed, the log now ended at 0x400000006, but ZAB still held the old last zxid 0x30000000b, offered it to the next leader and was sent a DIFF from there, which the log refused (now the driver reports the install itself; the snapshotInstallUnreported mutant pins it)',
   },
   {
+    seed: 9_500_290,
+    found:
+      'with the snapshotInstallUnreported mutant on, once a connection may break while a learner installs its leader\'s snapshot (drawn apart, as TRUNC crashes are): the install completed, the driver kept its old last zxid, and the next sync\'s DIFF ran into the log, which refused an append below its end (the seed above no longer breaks that connection at that moment; 18 of 6,000 seeds from 9,500,000 catch the mutant)',
+  },
+  {
+    seed: 9_704_514,
+    found:
+      'a learner installed a leader\'s snapshot at 0x50000000e, the connection broke during the install, and the next leader TRUNCated it to 0x50000000d: the cut removed the snapshot and what was left ended at 0x400000003; ZAB synced again from there (the fix of seed 9,721,761) but the txn log still took appends only after the cut point, so the DIFF\'s first txn, 0x400000004, failed its invariant and the server died (now the log resumes after what is left; the shortfallLogNotRewound mutant pins it, test/unit/storage.test.ts too)',
+  },
+  {
+    seed: 9_701_054,
+    found:
+      'the checker counted a snapshot a learner installed (SNAP) as claimed durable when its syncStart arrived, though the connection broke before the learner acknowledged anything: a TRUNC that fell short then took the learner below that "claim" (now a snapshot is claimed by the ack of the NEWLEADER after it)',
+  },
+  {
+    seed: 9_702_475,
+    found:
+      'with the truncationShortfallIgnored mutant on (its seed above runs differently since a connection may break during a snapshot install): a learner went on from a TRUNC point it no longer held and applied the next epoch over the gap',
+  },
+  {
     seed: 9_711_163,
     found:
       'the checker judged a session\'s expiry when its close committed, not when the leader proposed it: the close proposed at the end of epoch 4 was committed by epoch 5, a second later, and pings the client\'s new server took in between were counted against it (now judged at the proposal)',
@@ -101,6 +121,11 @@ export const REGRESSIONS: readonly Regression[] = [
     seed: 9_721_761,
     found:
       'an observer had installed the snapshot of a would-be leader (epoch 5, never established) holding 0x300000029, its only copy of 0x300000028; the next leader TRUNCated it to 0x300000028, the cut removed that snapshot, and the older log ended at 0x300000027, yet ZAB went on from 0x300000028 and the observer applied the next epoch over the gap (now the driver reports the shortfall and the learner syncs again from what it kept; the truncationShortfallIgnored mutant pins it)',
+  },
+  {
+    seed: 9_818_971,
+    found:
+      'the network model kept the connections of a server that stopped itself (an fsync failure halted it) alive, unlike those of a killed one: its leader, gathering followers, kept the dead learner\'s handle and pinged its next incarnation, and sat out initLimit leading without serving while the others elected another (now a server that stops itself loses its connections as a crashed one does)',
   },
   {
     seed: 9_103_418,

@@ -47,7 +47,8 @@ export interface SimServerHooks {
   /** The server sent a quorum message. */
   sent(server: SimServer, message: PeerMessage): void;
   /** The server acknowledged a sync that began with a TRUNC. */
-  moment(server: SimServer, moment: 'truncAck'): void;
+  /** 'truncAck': it acknowledged a sync that began with a TRUNC; 'snapshotInstall': it starts installing `peer`'s snapshot. */
+  moment(server: SimServer, moment: 'truncAck' | 'snapshotInstall', peer?: ServerId): void;
   /** A snapshot of the server's was renamed into place (where recovery finds it). */
   snapshotPublished(server: SimServer): void;
   /**
@@ -261,6 +262,7 @@ export class SimServer {
         }
         if (message.type !== 'notification') this.options.hooks.sent(this, message);
       },
+      installing: (from) => this.options.hooks.moment(this, 'snapshotInstall', from),
       received: (from, message) => {
         if (TRACE_MESSAGES && (message.type !== 'notification' || TRACE_NOTIFICATIONS)) this.options.hooks.log(this, `←${from} ${describeMessage(message)}`);
         if (message.type === 'proposal' || message.type === 'inform') this.raiseCeiling(message.entries.at(-1)?.zxid ?? 0);
@@ -273,7 +275,9 @@ export class SimServer {
           this.loggedSinceTrunc = message.zxid;
         }
         if (message.mode === 'snap') {
-          this.durableClaim = message.zxid;
+          // The snapshot replaces what it held; it claims the snapshot only by acknowledging the
+          // NEWLEADER that follows (a connection that breaks first claims nothing of it).
+          this.durableClaim = Math.min(this.durableClaim, message.zxid);
           this.raiseCeiling(message.zxid);
         }
       },

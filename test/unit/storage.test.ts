@@ -192,6 +192,24 @@ describe('TxnLog', () => {
     expect(records[1]!.payload).toEqual(payloadFor(4, 'new'));
   });
 
+  it('a truncation whose point lay in a removed snapshot resumes after what is left (seed 9,704,514)', async () => {
+    // The log holds 1..3; a leader's snapshot at 8 (installed by SNAP) held 4..8; a TRUNC to 6
+    // removes that snapshot, so what is left ends at 3, below the point.
+    const log = await openLog();
+    await appendRange(log, 1, 3);
+    log.rollover();
+    await writeSnapshot(nodeFileSystem, dir, 8, chunksOf(2, 10));
+    await log.truncateAfter(6);
+    expect(await listSnapshots(nodeFileSystem, dir)).toEqual([]);
+    // The next sync offers 3 and gets 4 onwards: the log must take them.
+    expect(() => log.append(4, payloadFor(4))).toThrow(/greater than 6/);
+    log.resumeAfter(3);
+    expect(() => log.resumeAfter(5)).toThrow(/at or before its last zxid 3/);
+    await appendRange(log, 4, 7, 'synced');
+    await log.close();
+    expect(await recoveredZxids(await recover(nodeFileSystem, dir))).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('appendedDurable resolves once every earlier append is durable, and a snapshot waits for it before it is in place', async () => {
     const log = await openLog();
     const appended = [log.append(1, payloadFor(1)), log.append(2, payloadFor(2))];
