@@ -65,15 +65,11 @@ describeWith(['openssl', 'zkCli', 'java'], 'ACL decisions across the four facade
   beforeAll(async () => {
     factory = new CertificateFactory();
     ca = factory.authority('ca');
-    const serverCertificate = factory.issue(ca, 'server', { subject: '/O=Cairn tests/CN=server', altNames: ['IP:127.0.0.1'] });
     alice = factory.issue(ca, 'alice', { subject: '/O=Cairn tests/CN=alice' });
     admin = factory.issue(ca, 'admin', { subject: '/O=Cairn tests/CN=admin' });
     server = await startServerProcess({
       config: {
-        secureClientPort: 0,
-        'ssl.keyStore.location': serverCertificate.keyStore,
-        'ssl.trustStore.location': ca.certificate,
-        'ssl.clientAuth': 'want',
+        ...factory.serverConfig(ca),
         'DigestAuthenticationProvider.superDigest': digest('super', SUPER_SECRET),
         'X509AuthenticationProvider.superUser': 'CN=admin,O=Cairn tests',
       },

@@ -74,12 +74,9 @@ describeWith(['kazoo', 'openssl'], 'kazoo over TLS', () => {
   beforeAll(async () => {
     const factory = new CertificateFactory();
     const ca = factory.authority('ca');
-    const serverCertificate = factory.issue(ca, 'server', { subject: '/CN=server', altNames: ['IP:127.0.0.1', 'DNS:localhost'] });
     const alice = factory.issue(ca, 'alice', { subject: '/CN=alice' });
     tls = { ca: ca.certificate, alice: { certfile: alice.certificate, keyfile: alice.key } };
-    server = await startServerProcess({
-      config: { secureClientPort: 0, 'ssl.keyStore.location': serverCertificate.keyStore, 'ssl.trustStore.location': ca.certificate, 'ssl.clientAuth': 'want' },
-    });
+    server = await startServerProcess({ config: factory.serverConfig(ca) });
   }, 60_000);
 
   afterAll(async () => {

@@ -50,11 +50,8 @@ describeWith('openssl', 'the gRPC and HTTP ports over TLS', () => {
   beforeAll(async () => {
     factory = new CertificateFactory();
     ca = factory.authority('ca');
-    const serverCertificate = factory.issue(ca, 'server', { subject: '/O=Cairn tests/CN=server', altNames: ['IP:127.0.0.1', 'DNS:localhost'] });
     alice = factory.issue(ca, 'alice', { subject: '/O=Cairn tests/CN=alice' });
-    server = await startServerProcess({
-      config: { secureClientPort: 0, 'ssl.keyStore.location': serverCertificate.keyStore, 'ssl.trustStore.location': ca.certificate, 'ssl.clientAuth': 'want' },
-    });
+    server = await startServerProcess({ config: factory.serverConfig(ca) });
   }, 60_000);
 
   afterAll(async () => {

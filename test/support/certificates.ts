@@ -56,6 +56,15 @@ export class CertificateFactory {
     return { name, certificate, key };
   }
 
+  /**
+   * zoo.cfg keys for a server on 127.0.0.1 holding a certificate `authority` signed: TLS on the
+   * gRPC and HTTP ports, secureClientPort on a free port, client certificates asked for (want).
+   */
+  serverConfig(authority: Authority): Record<string, string | number> {
+    const server = this.issue(authority, 'server', { subject: '/O=Cairn tests/CN=server', altNames: ['IP:127.0.0.1', 'DNS:localhost'] });
+    return { secureClientPort: 0, 'ssl.keyStore.location': server.keyStore, 'ssl.trustStore.location': authority.certificate, 'ssl.clientAuth': 'want' };
+  }
+
   /** A certificate `authority` signed, and its key store. */
   issue(authority: Authority, name: string, options: IssueOptions): Issued {
     const key = join(this.directory, `${name}.key`);

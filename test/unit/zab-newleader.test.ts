@@ -15,11 +15,14 @@ function entry(counter: number): Entry {
   return { zxid: makeZxid(OLD_EPOCH, counter), payload: new Uint8Array([counter]) };
 }
 
-/** Server 2 of three, at counter 1 of the old epoch, elected into following server 1. */
-function followerOfOne(): ZabPeer {
+/**
+ * Server 2 of three, elected into following server 1; by default its log holds counter 1 of the
+ * old epoch.
+ */
+function followerOfOne(log: { lastZxid: Zxid; history: Entry[]; historyBase: Zxid } = { lastZxid: makeZxid(OLD_EPOCH, 1), history: [entry(1)], historyBase: 0 }): ZabPeer {
   const peer = new ZabPeer(
     { self: 2, membership: { voters: [1, 2, 3], observers: [] }, initLimit: 20, syncLimit: 10, historyLimit: 100 },
-    { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, lastZxid: makeZxid(OLD_EPOCH, 1), history: [entry(1)], historyBase: 0 },
+    { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, ...log },
   );
   peer.takeReady();
   const vote = { leader: 1, zxid: makeZxid(OLD_EPOCH, 3), epoch: OLD_EPOCH };
@@ -64,16 +67,7 @@ describe('NEWLEADER', () => {
 describe('TRUNC', () => {
   it('acknowledges NEWLEADER only once the cut is durable (found by the simulation, seed 129)', () => {
     // Server 2 of three, its log durable up to counter 3 of the old epoch; the new leader has only up to 1.
-    const peer = new ZabPeer(
-      { self: 2, membership: { voters: [1, 2, 3], observers: [] }, initLimit: 20, syncLimit: 10, historyLimit: 100 },
-      { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, lastZxid: makeZxid(OLD_EPOCH, 3), history: [entry(1), entry(2), entry(3)], historyBase: 0 },
-    );
-    peer.takeReady();
-    const vote = { leader: 1, zxid: makeZxid(OLD_EPOCH, 3), epoch: OLD_EPOCH };
-    peer.receive(1, { type: 'notification', vote, round: 1, state: 'leading' });
-    peer.receive(3, { type: 'notification', vote, round: 1, state: 'following' });
-    for (let tick = 0; tick < 3 && peer.role !== 'following'; tick++) peer.tick();
-    peer.takeReady();
+    const peer = followerOfOne({ lastZxid: makeZxid(OLD_EPOCH, 3), history: [entry(1), entry(2), entry(3)], historyBase: 0 });
     step(peer, { type: 'leaderInfo', epoch: NEW_EPOCH });
     const cut = step(peer, { type: 'syncStart', mode: 'trunc', zxid: makeZxid(OLD_EPOCH, 1) });
     expect(cut.truncateAfter).toBe(makeZxid(OLD_EPOCH, 1));
@@ -113,16 +107,7 @@ describe('a TRUNC that falls short', () => {
   it('a cut that left the log below the TRUNC point sends the learner looking with what it kept, acknowledging nothing (found by the simulation, seed 9,721,761)', () => {
     // Server 2 holds up to counter 3; the leader TRUNCs it to 2, but the cut removed the snapshot
     // that was its only copy of 2: what is left ends at 1.
-    const peer = new ZabPeer(
-      { self: 2, membership: { voters: [1, 2, 3], observers: [] }, initLimit: 20, syncLimit: 10, historyLimit: 100 },
-      { hardState: { acceptedEpoch: OLD_EPOCH, currentEpoch: OLD_EPOCH }, lastZxid: makeZxid(OLD_EPOCH, 3), history: [], historyBase: makeZxid(OLD_EPOCH, 3) },
-    );
-    peer.takeReady();
-    const vote = { leader: 1, zxid: makeZxid(OLD_EPOCH, 3), epoch: OLD_EPOCH };
-    peer.receive(1, { type: 'notification', vote, round: 1, state: 'leading' });
-    peer.receive(3, { type: 'notification', vote, round: 1, state: 'following' });
-    for (let tick = 0; tick < 3 && peer.role !== 'following'; tick++) peer.tick();
-    peer.takeReady();
+    const peer = followerOfOne({ lastZxid: makeZxid(OLD_EPOCH, 3), history: [], historyBase: makeZxid(OLD_EPOCH, 3) });
     step(peer, { type: 'leaderInfo', epoch: NEW_EPOCH });
     expect(step(peer, { type: 'syncStart', mode: 'trunc', zxid: makeZxid(OLD_EPOCH, 2) }).truncateAfter).toBe(makeZxid(OLD_EPOCH, 2));
     step(peer, { type: 'newLeader', epoch: NEW_EPOCH, zxid: makeZxid(OLD_EPOCH, 2) });
