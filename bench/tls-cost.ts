@@ -3,10 +3,10 @@
 // secure port), driven by one client (bench/gen/jute-client.ts, over TCP or TLS) with the same
 // load. Both are standalone with fsync on. Certificates are made for the run with openssl.
 //
-//   npm run build && node dist/bench/tls-cost.js [--seconds 5] [--clients 8] [--in-flight 16] [--bytes 100] [--rounds 3]
+//   npm run build && node dist/bench/tls-cost.js [--seconds 5] [--clients 8] [--in-flight 16] [--bytes 100] [--rounds 3] [--out DIR]
 //
 // Prints one table (ops/s, p50/p99 ms per target and operation, and TLS over plaintext as a ratio
-// for each server) and writes it with the raw figures to bench/results/tls-<time>.json.
+// for each server) and writes it with the raw figures to bench/results/tls-<time>.json (or into --out).
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -21,6 +21,8 @@ interface Options {
   inFlight: number;
   bytes: number;
   rounds: number;
+  /** The directory the results file goes to. */
+  out: string;
 }
 
 interface Target {
@@ -37,11 +39,17 @@ interface PhaseResult {
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { seconds: 5, clients: 8, inFlight: 16, bytes: 100, rounds: 3 };
+  const options: Options = { seconds: 5, clients: 8, inFlight: 16, bytes: 100, rounds: 3, out: resolve(import.meta.dirname, '../../bench/results') };
   for (let index = 0; index < argv.length; index += 2) {
+    if (argv[index] === '--out') {
+      options.out = resolve(argv[index + 1]!);
+      continue;
+    }
     const name = argv[index]!.replace(/^--/, '').replace(/-(\w)/g, (_all, letter: string) => letter.toUpperCase()) as keyof Options;
     if (!(name in options)) throw new Error(`unknown option ${argv[index]}`);
-    options[name] = Number(argv[index + 1]);
+    const value = Number(argv[index + 1]);
+    if (name === 'out' || !(value > 0)) throw new Error(`${argv[index]} takes a positive number, not ${argv[index + 1]}`);
+    options[name] = value;
   }
   return options;
 }
@@ -140,10 +148,10 @@ async function main(): Promise<void> {
   }
   const table = lines.join('\n');
   process.stdout.write(`${table}\n`);
-  const directory = resolve(import.meta.dirname, '../../bench/results');
-  mkdirSync(directory, { recursive: true });
-  const file = join(directory, `tls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, `${JSON.stringify({ options, table, results }, null, 2)}\n`);
+  mkdirSync(options.out, { recursive: true });
+  const file = join(options.out, `tls-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const { out: _out, ...settings } = options;
+  writeFileSync(file, `${JSON.stringify({ options: settings, table, results }, null, 2)}\n`);
   process.stdout.write(`written to ${file}\n`);
 }
 
