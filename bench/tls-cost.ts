@@ -45,10 +45,10 @@ function parseOptions(argv: string[]): Options {
       options.out = resolve(argv[index + 1]!);
       continue;
     }
-    const name = argv[index]!.replace(/^--/, '').replace(/-(\w)/g, (_all, letter: string) => letter.toUpperCase()) as keyof Options;
+    const name = argv[index]!.replace(/^--/, '').replace(/-(\w)/g, (_all, letter: string) => letter.toUpperCase()) as Exclude<keyof Options, 'out'>;
     if (!(name in options)) throw new Error(`unknown option ${argv[index]}`);
     const value = Number(argv[index + 1]);
-    if (name === 'out' || !(value > 0)) throw new Error(`${argv[index]} takes a positive number, not ${argv[index + 1]}`);
+    if (!(value > 0)) throw new Error(`${argv[index]} takes a positive number, not ${argv[index + 1]}`);
     options[name] = value;
   }
   return options;
