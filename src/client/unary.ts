@@ -10,8 +10,9 @@ import {
   type ResponseByField,
   type ResponseField,
 } from '../api/grpc/convert.js';
-import { toKeeperError, ZK_ZXID_KEY } from '../api/grpc/errors.js';
+import { MULTI_RESPONSE_TYPE_URL, statusDetailOf, toKeeperError, ZK_ZXID_KEY } from '../api/grpc/errors.js';
 import type { WatchEvent__Output } from '../api/grpc/generated/cairn/v1/WatchEvent.js';
+import { loadCairnProto } from '../api/grpc/loader.js';
 import {
   CreateMode,
   type ACL,
@@ -81,8 +82,12 @@ export class CairnUnaryClient {
     return new Promise((resolve, reject) => {
       const call = unary(requestToProtoMessage(request), callOptions, (error, value) => {
         if (error !== null) {
-          reject(toKeeperError(error));
-          return;
+          const results = method === 'Multi' ? statusDetailOf(error.metadata, MULTI_RESPONSE_TYPE_URL) : undefined;
+          if (results === undefined) {
+            reject(toKeeperError(error));
+            return;
+          }
+          value = loadCairnProto().grpcObject.cairn.v1.Cairn.service.Multi.responseDeserialize(Buffer.from(results));
         }
         try {
           resolve(responseFromProto(field, value as ProtoResponseOutputOf<typeof field>) as ResponseByField[(typeof METHOD_FIELDS)[M]]);
@@ -134,6 +139,7 @@ export class CairnUnaryClient {
     await this.invoke('Delete', { op: 'delete', path, version }, options);
   }
 
+  /** As on the session stream: a failed multi answers with its per-op results (from the failed call's details). */
   async multi(ops: MultiOp[], options?: UnaryCallOptions): Promise<MultiResult[]> {
     return (await this.invoke('Multi', { op: 'multi', ops }, options)).results;
   }

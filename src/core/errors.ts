@@ -1,6 +1,8 @@
 // The one error table. Codes and names are ZooKeeper's (KeeperException.Code); every facade maps
 // from this table and nowhere else: gRPC status, HTTP status, and the jute reply header's `err`.
 
+import type { MultiResult } from './types.js';
+
 export interface ErrorSpec {
   readonly name: string;
   readonly code: number;
@@ -128,4 +130,19 @@ export function isKeeperError(value: unknown): value is KeeperError {
 /** A broken invariant: crash loudly rather than corrupt state. */
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new Error(`invariant violated: ${message}`);
+}
+
+/**
+ * The error a failed multi stands for on the facades that answer it with a status (REST, unary
+ * gRPC): the first op with a real error, not a rolled-back one, decides it; undefined when the
+ * multi succeeded.
+ */
+export function multiFailure(results: readonly MultiResult[], paths: readonly string[]): KeeperError | undefined {
+  const index = results.findIndex((result) => result.op === 'error' && result.code !== 0 && result.code !== ERRORS.RuntimeInconsistency.code);
+  if (index < 0) return undefined;
+  const failed = results[index] as { code: number };
+  const spec = errorByCode(failed.code);
+  const path = paths[index];
+  const detail = `operation ${index} of the transaction failed: ${spec?.description ?? `code ${failed.code}`} (${path}); nothing was applied`;
+  return new KeeperError((spec?.name ?? 'SystemError') as ErrorName, detail, path);
 }

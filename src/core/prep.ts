@@ -17,6 +17,7 @@ import { kindOfMode } from './state.js';
 import {
   isCreateMode,
   isEphemeral,
+  ANY_VERSION,
   isSequential,
   isTtl,
   Perms,
@@ -281,7 +282,7 @@ export class Prep {
   }
 
   private requireVersion(expected: number, actual: number, path: string): void {
-    if (expected !== -1 && expected !== actual) throw keeperError('BadVersion', path);
+    if (expected !== ANY_VERSION && expected !== actual) throw keeperError('BadVersion', path);
   }
 
   private requireDataSize(data: Data, path: string, context: PrepContext): void {

@@ -60,6 +60,9 @@ export interface ACL {
   id: Id;
 }
 
+/** The version that matches any (ZooKeeper's -1 in setData, delete, check and setACL). */
+export const ANY_VERSION = -1;
+
 export const OPEN_ACL_UNSAFE: readonly ACL[] = Object.freeze([{ perms: Perms.ALL, id: { scheme: 'world', id: 'anyone' } }]);
 export const READ_ACL_UNSAFE: readonly ACL[] = Object.freeze([{ perms: Perms.READ, id: { scheme: 'world', id: 'anyone' } }]);
 export const CREATOR_ALL_ACL: readonly ACL[] = Object.freeze([{ perms: Perms.ALL, id: { scheme: 'auth', id: '' } }]);

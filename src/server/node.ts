@@ -117,7 +117,7 @@ export class CairnNode implements ServerFacade, ReplicationListener {
     this.startedAtMs = world.nowMs();
     const current = { state, prep: new Prep(state.tree) };
     this.current = current;
-    const replicator = options.makeReplicator?.(this) ?? new LocalReplicator(persistence, zxidEpoch(state.lastZxid) + 1, this);
+    const replicator = options.makeReplicator?.(this) ?? new LocalReplicator(persistence, zxidEpoch(state.lastZxid) + 1, state.lastZxid, this);
     this.replicator = replicator;
     const { watches, stats, observer } = this;
     const refusal = () => this.refusal();

@@ -6,7 +6,7 @@
 import { encodeTxnRecord } from '../core/codec.js';
 import { assert } from '../core/errors.js';
 import type { ReplicatedState } from '../core/state.js';
-import { makeZxid, zxidAfter, type TxnRecord, type Zxid } from '../core/types.js';
+import { makeZxid, zxidAfter, zxidEpoch, type TxnRecord, type Zxid } from '../core/types.js';
 import type { ServerId } from '../zab/types.js';
 import type { ForwardedMessage, ForwardReply } from './forwarding.js';
 import type { Persistence } from './persistence.js';
@@ -60,6 +60,12 @@ export interface ReplicationListener {
 
 /** Standalone: a record is committed once it is fsynced in the local log. */
 export class LocalReplicator implements Replicator {
+  /**
+   * The last zxid proposed, or at start the last one recovered. Not the new epoch's zero: a
+   * refused write waits for this barrier to be applied, and a zero of an epoch with no txn yet
+   * is never applied (a fresh server then left every refused unary write unanswered until a
+   * write succeeded).
+   */
   lastProposedZxid: Zxid;
   readonly epoch: number;
   readonly preparesWrites = true;
@@ -70,14 +76,17 @@ export class LocalReplicator implements Replicator {
     private readonly persistence: Persistence,
     /** A new epoch at every start: zxids never repeat, even over a truncated unacknowledged tail. */
     epoch: number,
+    /** The last zxid the recovered state holds. */
+    recoveredZxid: Zxid,
     private readonly listener: Pick<ReplicationListener, 'onCommitted' | 'onFailure'>,
   ) {
+    assert(zxidEpoch(recoveredZxid) < epoch, `the recovered zxid ${recoveredZxid} comes before epoch ${epoch}`);
     this.epoch = epoch;
-    this.lastProposedZxid = makeZxid(epoch, 0);
+    this.lastProposedZxid = recoveredZxid;
   }
 
   nextZxid(): Zxid {
-    return zxidAfter(this.lastProposedZxid);
+    return zxidEpoch(this.lastProposedZxid) === this.epoch ? zxidAfter(this.lastProposedZxid) : zxidAfter(makeZxid(this.epoch, 0));
   }
 
   propose(record: TxnRecord): void {

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { protoPath as healthProtoPath } from 'grpc-health-check';
+import descriptor from 'protobufjs/ext/descriptor/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CairnClient } from '../../src/client/session.js';
 import { digest } from '../../src/core/acl.js';
@@ -16,6 +17,12 @@ import { connect, expectKeeperError, uniquePath } from './grpc-helpers.js';
 
 const require = createRequire(import.meta.url);
 const reflectionProtoDir = join(dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection');
+
+const { FileDescriptorProto } = descriptor;
+interface DocumentedFile {
+  name: string;
+  sourceCodeInfo?: { location: { leadingComments?: string }[] };
+}
 
 type AnyClient = grpc.Client & Record<string, (...args: unknown[]) => unknown>;
 
@@ -103,6 +110,12 @@ describe('health and discovery', () => {
         expect(text).toContain('cairn.v1');
         expect(text).toContain('session_id');
         expect(text).toContain('ServerMessage');
+        // With its comments (source code info), so `grpcurl describe` shows the documentation.
+        const [cairnFile] = files.map((file) => FileDescriptorProto.decode(file) as unknown as DocumentedFile).filter((file) => file.name === 'cairn.proto');
+        expect(cairnFile, 'cairn.proto among the files').toBeDefined();
+        const comments = cairnFile!.sourceCodeInfo?.location.map((location) => location.leadingComments ?? '') ?? [];
+        expect(comments.some((comment) => comment.includes('The session channel.'))).toBe(true);
+        expect(comments.some((comment) => comment.includes('has NO watches until the client sends SetWatches'))).toBe(true);
       } finally {
         reflection.close();
       }

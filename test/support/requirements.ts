@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl' | 'kazoo';
+export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl' | 'kazoo' | 'protoc' | 'grpcio';
 
 interface Entry {
   /** What it is, in a few words. */
@@ -94,6 +94,17 @@ const CATALOGUE: Record<RequirementName, Entry> = {
     description: "kazoo, ZooKeeper's Python client (Debian's python3-kazoo)",
     detect: () => fileExists('/usr/lib/python3/dist-packages/kazoo/client.py') ?? executable('/usr/bin/python3'),
     install: 'apt-get install -y --no-install-recommends python3-kazoo',
+  },
+  protoc: {
+    // test/integration/grpc-python.test.ts compiles proto/cairn.proto with Debian's protoc 3.21.
+    description: "protoc, the protobuf compiler (Debian's protobuf-compiler, 3.21)",
+    detect: () => executable('/usr/bin/protoc'),
+    install: 'apt-get install -y --no-install-recommends protobuf-compiler',
+  },
+  grpcio: {
+    description: "gRPC for Python (Debian's python3-grpcio, with python3-protobuf), a non-Node gRPC client",
+    detect: () => executable('/usr/bin/python3') ?? fileExists('/usr/lib/python3/dist-packages/grpc/__init__.py') ?? fileExists('/usr/lib/python3/dist-packages/google/protobuf/__init__.py'),
+    install: 'apt-get install -y --no-install-recommends python3-grpcio python3-protobuf',
   },
   openssl: {
     // test/support/certificates.ts makes the tests' CAs and certificates with it.

@@ -8,8 +8,10 @@
 
 import { keeperError } from '../../core/errors.js';
 import {
+  ANY_VERSION,
   isCreateMode,
   isTtl,
+  OPEN_ACL_UNSAFE,
   type ACL,
   type AddWatchMode,
   type CheckRequest,
@@ -330,7 +332,7 @@ function createFromProto(message: Record<string, unknown>, where: string): Creat
     op: 'create',
     path: requireString(message.path, `${where}.path`),
     data: optionalBytes(message.data, `${where}.data`),
-    acl: aclFromProto(message.acl as ProtoACLOutput[], `${where}.acl`),
+    acl: createAclFromProto(message.acl, `${where}.acl`),
     mode,
   };
   if (isTtl(mode)) request.ttl = ttl;
@@ -338,8 +340,20 @@ function createFromProto(message: Record<string, unknown>, where: string): Creat
   return request;
 }
 
+/** `optional int32 version`: absent means any version, ZooKeeper's -1. */
+function optionalVersion(value: unknown, where: string): number {
+  if (value === undefined || value === null) return ANY_VERSION;
+  return requireInt32(value, where);
+}
+
 function pathAndVersion(message: Record<string, unknown>, where: string): { path: string; version: number } {
-  return { path: requireString(message.path, `${where}.path`), version: requireInt32(message.version, `${where}.version`) };
+  return { path: requireString(message.path, `${where}.path`), version: optionalVersion(message.version, `${where}.version`) };
+}
+
+/** An empty ACL list on create is an open node on every facade but the ZooKeeper port (see proto/cairn.proto). */
+function createAclFromProto(value: unknown, where: string): ACL[] {
+  const acl = aclFromProto(value as ProtoACLOutput[], where);
+  return acl.length === 0 ? OPEN_ACL_UNSAFE.map((entry) => ({ perms: entry.perms, id: { ...entry.id } })) : acl;
 }
 
 function pathAndWatch(message: Record<string, unknown>, where: string): { path: string; watch: boolean } {
@@ -376,7 +390,7 @@ const REQUEST_DECODERS: { [F in RequestField]: RequestDecoder<F> } = {
     op: 'setData',
     path: requireString(message.path, `${where}.path`),
     data: optionalBytes(message.data, `${where}.data`),
-    version: requireInt32(message.version, `${where}.version`),
+    version: optionalVersion(message.version, `${where}.version`),
   }),
   check: (message, where) => ({ op: 'check', ...pathAndVersion(message, where) }),
   setAcl: (message, where) => ({

@@ -8,6 +8,7 @@
 // internal detail reaches a client.
 
 import * as grpc from '@grpc/grpc-js';
+import protobuf from 'protobufjs';
 import { ERRORS, errorByCode, isKeeperError, KeeperError, type ErrorName } from '../../core/errors.js';
 import type { ErrorDetail } from './generated/cairn/v1/ErrorDetail.js';
 
@@ -16,6 +17,10 @@ export const ZK_NAME_KEY = 'zk-name';
 export const ZK_PATH_KEY = 'zk-path';
 /** The server's last zxid when it answered a unary call (trailing metadata). */
 export const ZK_ZXID_KEY = 'zk-zxid';
+/** gRPC's rich error model: a serialized google.rpc.Status in the trailers. */
+export const STATUS_DETAILS_KEY = 'grpc-status-details-bin';
+/** The detail a failed unary Multi carries: every op's result. */
+export const MULTI_RESPONSE_TYPE_URL = 'type.googleapis.com/cairn.v1.MultiResponse';
 
 /** What grpc-js accepts to end a call with a status. */
 export interface GrpcStatus {
@@ -124,4 +129,76 @@ export function toKeeperError(error: unknown): KeeperError {
   if (isKeeperError(error)) return error;
   if (isServiceError(error)) return keeperErrorFromStatus(error);
   return new KeeperError('SystemError', error instanceof Error ? error.message : String(error));
+}
+
+// ---------------------------------------------------------------------------------------------
+// google.rpc.Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3; }
+// with Any { string type_url = 1; bytes value = 2; }: three fields, written by hand rather than
+// loading googleapis' protos for them.
+
+export interface StatusDetail {
+  typeUrl: string;
+  value: Uint8Array;
+}
+
+export interface RichStatus {
+  code: number;
+  message: string;
+  details: StatusDetail[];
+}
+
+export function encodeRichStatus(status: RichStatus): Buffer {
+  const writer = protobuf.Writer.create();
+  if (status.code !== 0) writer.uint32((1 << 3) | 0).int32(status.code);
+  if (status.message !== '') writer.uint32((2 << 3) | 2).string(status.message);
+  for (const detail of status.details) {
+    writer.uint32((3 << 3) | 2).fork();
+    writer.uint32((1 << 3) | 2).string(detail.typeUrl);
+    writer.uint32((2 << 3) | 2).bytes(detail.value);
+    writer.ldelim();
+  }
+  return Buffer.from(writer.finish());
+}
+
+/** Throws on bytes that are not a google.rpc.Status. */
+export function decodeRichStatus(bytes: Uint8Array): RichStatus {
+  const reader = protobuf.Reader.create(bytes);
+  const status: RichStatus = { code: 0, message: '', details: [] };
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    switch (tag) {
+      case (1 << 3) | 0:
+        status.code = reader.int32();
+        break;
+      case (2 << 3) | 2:
+        status.message = reader.string();
+        break;
+      case (3 << 3) | 2: {
+        const any = protobuf.Reader.create(reader.bytes());
+        const detail: StatusDetail = { typeUrl: '', value: new Uint8Array(0) };
+        while (any.pos < any.len) {
+          const anyTag = any.uint32();
+          if (anyTag === ((1 << 3) | 2)) detail.typeUrl = any.string();
+          else if (anyTag === ((2 << 3) | 2)) detail.value = any.bytes();
+          else any.skipType(anyTag & 7);
+        }
+        status.details.push(detail);
+        break;
+      }
+      default:
+        reader.skipType(tag & 7);
+    }
+  }
+  return status;
+}
+
+/** The detail of a type in a failed call's trailers, if the server sent one. */
+export function statusDetailOf(metadata: grpc.Metadata | undefined, typeUrl: string): Uint8Array | undefined {
+  const value = metadata?.get(STATUS_DETAILS_KEY)[0];
+  if (!(value instanceof Uint8Array)) return undefined;
+  try {
+    return decodeRichStatus(value).details.find((detail) => detail.typeUrl === typeUrl)?.value;
+  } catch {
+    return undefined;
+  }
 }

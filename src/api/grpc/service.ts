@@ -7,11 +7,11 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { ipIdentity, type AuthId } from '../../core/acl.js';
-import { isKeeperError, keeperError } from '../../core/errors.js';
+import { isKeeperError, keeperError, multiFailure, type KeeperError } from '../../core/errors.js';
 import { isEphemeral, type Request, type WatchEvent } from '../../core/types.js';
 import type { ServerFacade, Unsubscribe } from '../../server/facade.js';
 import { requestFromProto, unaryResponseToProto, validate, watchEventToProto, type ProtoRequestOf, type ProtoResponseOf } from './convert.js';
-import { toGrpcStatus, ZK_ZXID_KEY } from './errors.js';
+import { encodeRichStatus, MULTI_RESPONSE_TYPE_URL, STATUS_DETAILS_KEY, toGrpcStatus, ZK_ZXID_KEY } from './errors.js';
 import type { CairnHandlers } from './generated/cairn/v1/Cairn.js';
 import type { WatchEvent as ProtoWatchEvent } from './generated/cairn/v1/WatchEvent.js';
 import type { WatchRequest__Output } from './generated/cairn/v1/WatchRequest.js';
@@ -198,13 +198,27 @@ function unaryHandler<F extends UnaryField>(field: F, context: Context): grpc.ha
       .then(({ response, zxid }) => {
         const trailer = new grpc.Metadata();
         trailer.set(ZK_ZXID_KEY, String(zxid));
-        callback(null, unaryResponseToProto(field, response), trailer);
+        const message = unaryResponseToProto(field, response);
+        const failure = response.op === 'multi' && request.op === 'multi' ? multiFailure(response.results, request.ops.map((op) => op.path)) : undefined;
+        if (failure === undefined) callback(null, message, trailer);
+        else callback(failedMultiStatus(failure, message as ProtoResponseOf<'multi'>, trailer));
       })
       .catch((error: unknown) => {
         if (!isKeeperError(error)) context.logger.error({ err: error, method: field }, 'a unary call failed unexpectedly');
         callback(toGrpcStatus(error, zxidMetadata(context.facade)));
       });
   };
+}
+
+/**
+ * A multi that failed ends with the failing op's status, as every other call does, and keeps
+ * ZooKeeper's per-op results in the rich error model's details (see proto/cairn.proto).
+ */
+function failedMultiStatus(failure: KeeperError, results: ProtoResponseOf<'multi'>, trailer: grpc.Metadata): ReturnType<typeof toGrpcStatus> {
+  const status = toGrpcStatus(failure, trailer);
+  const value = loadCairnProto().grpcObject.cairn.v1.Cairn.service.Multi.responseSerialize(results);
+  status.metadata.set(STATUS_DETAILS_KEY, encodeRichStatus({ code: status.code, message: status.details, details: [{ typeUrl: MULTI_RESPONSE_TYPE_URL, value }] }));
+  return status;
 }
 
 function zxidMetadata(facade: ServerFacade): grpc.Metadata {

@@ -3,8 +3,7 @@
 // name, the path involved, and a sentence a person understands.
 
 import type { FastifyError } from 'fastify';
-import { ERRORS, errorByCode, HTTP_REFUSALS, isKeeperError, KeeperError, type ErrorName, type HttpRefusalName } from '../../core/errors.js';
-import type { MultiResult } from '../../core/types.js';
+import { HTTP_REFUSALS, isKeeperError, KeeperError, type HttpRefusalName } from '../../core/errors.js';
 
 export const PROBLEM_MEDIA_TYPE = 'application/problem+json';
 
@@ -82,15 +81,4 @@ export function problemOf(error: unknown): Problem {
     return { type: 'urn:cairn:problem:bad-request', title: 'Bad request', status, detail: fastifyError.message ?? 'bad request' };
   }
   return keeperProblem(new KeeperError('SystemError', 'unexpected server error'));
-}
-
-/** A failed multi: the first op with a real error decides the status; every result goes along. */
-export function multiFailure(results: readonly MultiResult[], paths: readonly string[]): KeeperError | undefined {
-  const index = results.findIndex((result) => result.op === 'error' && result.code !== 0 && result.code !== ERRORS.RuntimeInconsistency.code);
-  if (index < 0) return undefined;
-  const failed = results[index] as { code: number };
-  const spec = errorByCode(failed.code);
-  const path = paths[index];
-  const detail = `operation ${index} of the transaction failed: ${spec?.description ?? `code ${failed.code}`} (${path}); nothing was applied`;
-  return new KeeperError((spec?.name ?? 'SystemError') as ErrorName, detail, path);
 }

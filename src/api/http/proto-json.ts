@@ -1,13 +1,16 @@
 // The WebSocket session channel speaks the gRPC Session stream's messages (cairn.v1.ClientMessage
 // and cairn.v1.ServerMessage from proto/cairn.proto): as the protobuf JSON mapping in text frames
 // (int64 as strings, bytes as base64, enums by name), or as binary protobuf with the
-// `cairn.v1.proto` subprotocol. Decoded messages take the shape the gRPC loader gives
+// `cairn.v1.proto` subprotocol. Text frames are read strictly (strict-json.ts): a field spelled
+// either way is taken, anything the mapping does not allow closes the socket with 1007 and the
+// reason. Decoded messages take the shape the gRPC loader gives
 // (src/api/grpc/loader.ts: longs and enums as numbers, defaults filled, oneof names), so the gRPC
 // session stream logic serves both transports unchanged.
 
 import protobuf from 'protobufjs';
 import { keeperError } from '../../core/errors.js';
 import { findProtoFile } from '../grpc/loader.js';
+import { jsonNameOf, JsonMappingError, readMessage } from './strict-json.js';
 import type { ClientMessage__Output } from '../grpc/generated/cairn/v1/ClientMessage.js';
 import type { ServerMessage } from '../grpc/generated/cairn/v1/ServerMessage.js';
 
@@ -23,6 +26,8 @@ const JSON_MAPPING: protobuf.IConversionOptions = { longs: String, enums: String
 interface Types {
   client: protobuf.Type;
   server: protobuf.Type;
+  /** ClientMessage as the .proto file spells its fields, for the strict JSON reader. */
+  clientAsWritten: protobuf.Type;
 }
 
 let types: Types | undefined;
@@ -30,21 +35,39 @@ let types: Types | undefined;
 function load(): Types {
   if (types === undefined) {
     const root = protobuf.loadSync(findProtoFile());
-    types = { client: root.lookupType('cairn.v1.ClientMessage'), server: root.lookupType('cairn.v1.ServerMessage') };
+    const asWritten = new protobuf.Root().loadSync(findProtoFile(), { keepCase: true });
+    types = { client: root.lookupType('cairn.v1.ClientMessage'), server: root.lookupType('cairn.v1.ServerMessage'), clientAsWritten: asWritten.lookupType('cairn.v1.ClientMessage') };
   }
   return types;
 }
 
 /** A frame from the client → the message the session stream expects; MarshallingError if garbled. */
 export function decodeClientMessage(frame: Buffer, subprotocol: Subprotocol): ClientMessage__Output {
-  const { client } = load();
+  const { client, clientAsWritten } = load();
   let message: protobuf.Message;
   try {
-    message = subprotocol === PROTO_SUBPROTOCOL ? client.decode(frame) : client.fromObject(JSON.parse(frame.toString('utf8')) as Record<string, unknown>);
+    message = subprotocol === PROTO_SUBPROTOCOL ? client.decode(frame) : client.fromObject(readClientJson(clientAsWritten, frame));
   } catch (error) {
     throw keeperError('MarshallingError', undefined, `not a cairn.v1.ClientMessage: ${error instanceof Error ? error.message : String(error)}`);
   }
   return client.toObject(message, LOADER_SHAPE) as ClientMessage__Output;
+}
+
+/**
+ * A text frame → the message keyed by JSON names. Unlike a binary frame (where a member from a
+ * newer schema is an unknown field, skipped), a JSON message must set exactly one kind.
+ */
+function readClientJson(type: protobuf.Type, frame: Buffer): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(frame.toString('utf8'));
+  } catch {
+    throw new JsonMappingError('the frame is not JSON');
+  }
+  const message = readMessage(type, value, 'message');
+  const kinds = type.oneofs.kind!.fieldsArray.map((field) => jsonNameOf(field.name));
+  if (!kinds.some((kind) => kind in message)) throw new JsonMappingError(`message: set one of ${kinds.join(', ')}`);
+  return message;
 }
 
 /**

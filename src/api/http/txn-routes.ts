@@ -1,11 +1,11 @@
 // POST /v1/txn (ZooKeeper multi), POST /v1/sync and GET /v1/whoami.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { errorByCode, keeperError } from '../../core/errors.js';
+import { errorByCode, keeperError, multiFailure } from '../../core/errors.js';
 import { isTtl, type ACL, type MultiOp, type MultiResult } from '../../core/types.js';
 import { runRequest, sendJson, type HttpContext } from './context.js';
 import { createModeOf, DEFAULT_ACL, parseData, type DataEncoding } from './encoding.js';
-import { keeperProblem, multiFailure, PROBLEM_MEDIA_TYPE } from './problem.js';
+import { keeperProblem, PROBLEM_MEDIA_TYPE } from './problem.js';
 
 interface TxnOpBody {
   op: 'create' | 'delete' | 'setData' | 'check';

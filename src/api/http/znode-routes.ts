@@ -3,12 +3,11 @@
 // and runs them through the facade, like every other transport.
 
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { isKeeperError, keeperError } from '../../core/errors.js';
+import { isKeeperError, keeperError, multiFailure } from '../../core/errors.js';
 import { joinPath } from '../../core/path.js';
 import { isTtl, type ACL, type MultiOp, type Stat } from '../../core/types.js';
 import { runRequest, sendJson, STAT_HEADER, znodePath, znodeUrl, type HttpContext } from './context.js';
 import { createModeOf, DEFAULT_ACL, parseAclEntry, renderData } from './encoding.js';
-import { multiFailure } from './problem.js';
 
 type Query = Record<string, unknown>;
 

@@ -121,14 +121,22 @@ export interface CairnClient extends grpc.Client {
   getAcl(argument: _cairn_v1_GetACLRequest, callback: grpc.requestCallback<_cairn_v1_GetACLResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Atomic batch of create/delete/setData/check: all succeed or none is applied.
+   * Atomic batch of create/delete/setData/check: all succeed or none is applied. When one
+   * fails, the call ends with that op's status and zk-* trailers (zk-path is the failing op's),
+   * and `grpc-status-details-bin` carries the MultiResponse: the failing op's ErrorResult has
+   * its code, the ops rolled back with it carry 0 (Ok) and the ops after it RuntimeInconsistency
+   * (-2), as ZooKeeper reports them.
    */
   Multi(argument: _cairn_v1_MultiRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cairn_v1_MultiResponse__Output>): grpc.ClientUnaryCall;
   Multi(argument: _cairn_v1_MultiRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cairn_v1_MultiResponse__Output>): grpc.ClientUnaryCall;
   Multi(argument: _cairn_v1_MultiRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_cairn_v1_MultiResponse__Output>): grpc.ClientUnaryCall;
   Multi(argument: _cairn_v1_MultiRequest, callback: grpc.requestCallback<_cairn_v1_MultiResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Atomic batch of create/delete/setData/check: all succeed or none is applied.
+   * Atomic batch of create/delete/setData/check: all succeed or none is applied. When one
+   * fails, the call ends with that op's status and zk-* trailers (zk-path is the failing op's),
+   * and `grpc-status-details-bin` carries the MultiResponse: the failing op's ErrorResult has
+   * its code, the ops rolled back with it carry 0 (Ok) and the ops after it RuntimeInconsistency
+   * (-2), as ZooKeeper reports them.
    */
   multi(argument: _cairn_v1_MultiRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_cairn_v1_MultiResponse__Output>): grpc.ClientUnaryCall;
   multi(argument: _cairn_v1_MultiRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_cairn_v1_MultiResponse__Output>): grpc.ClientUnaryCall;
@@ -145,6 +153,14 @@ export interface CairnClient extends grpc.Client {
    * Dropping the stream without `close` (cancel, or half-close) keeps the session until it
    * expires; a new stream can resume it with the session id and password, and the old stream,
    * if still open, then gets `closed` with CLOSE_REASON_MOVED.
+   * 
+   * What a resumed session keeps: its id, timeout and ephemeral nodes. What it does not keep,
+   * as with ZooKeeper's connections: identities added with `auth` (the new stream has only its
+   * transport's and its call credentials'; send `auth` again) and watches. A resumed session
+   * has NO watches until the client sends SetWatches with the paths it watched and the last
+   * zxid it saw; the watches that would have fired meanwhile then fire at once (ZooKeeper's
+   * clients do the same on reconnect). A request in flight when the old stream broke has an
+   * unknown outcome: a write may or may not have been applied.
    * 
    * The server ends a stream with an error status (the session stays, detached) when:
    * INVALID_ARGUMENT   the first message is not `connect`, or `connect` comes again;
@@ -168,6 +184,14 @@ export interface CairnClient extends grpc.Client {
    * Dropping the stream without `close` (cancel, or half-close) keeps the session until it
    * expires; a new stream can resume it with the session id and password, and the old stream,
    * if still open, then gets `closed` with CLOSE_REASON_MOVED.
+   * 
+   * What a resumed session keeps: its id, timeout and ephemeral nodes. What it does not keep,
+   * as with ZooKeeper's connections: identities added with `auth` (the new stream has only its
+   * transport's and its call credentials'; send `auth` again) and watches. A resumed session
+   * has NO watches until the client sends SetWatches with the paths it watched and the last
+   * zxid it saw; the watches that would have fired meanwhile then fire at once (ZooKeeper's
+   * clients do the same on reconnect). A request in flight when the old stream broke has an
+   * unknown outcome: a write may or may not have been applied.
    * 
    * The server ends a stream with an error status (the session stays, detached) when:
    * INVALID_ARGUMENT   the first message is not `connect`, or `connect` comes again;
@@ -275,7 +299,11 @@ export interface CairnHandlers extends grpc.UntypedServiceImplementation {
   GetACL: grpc.handleUnaryCall<_cairn_v1_GetACLRequest__Output, _cairn_v1_GetACLResponse>;
   
   /**
-   * Atomic batch of create/delete/setData/check: all succeed or none is applied.
+   * Atomic batch of create/delete/setData/check: all succeed or none is applied. When one
+   * fails, the call ends with that op's status and zk-* trailers (zk-path is the failing op's),
+   * and `grpc-status-details-bin` carries the MultiResponse: the failing op's ErrorResult has
+   * its code, the ops rolled back with it carry 0 (Ok) and the ops after it RuntimeInconsistency
+   * (-2), as ZooKeeper reports them.
    */
   Multi: grpc.handleUnaryCall<_cairn_v1_MultiRequest__Output, _cairn_v1_MultiResponse>;
   
@@ -289,6 +317,14 @@ export interface CairnHandlers extends grpc.UntypedServiceImplementation {
    * Dropping the stream without `close` (cancel, or half-close) keeps the session until it
    * expires; a new stream can resume it with the session id and password, and the old stream,
    * if still open, then gets `closed` with CLOSE_REASON_MOVED.
+   * 
+   * What a resumed session keeps: its id, timeout and ephemeral nodes. What it does not keep,
+   * as with ZooKeeper's connections: identities added with `auth` (the new stream has only its
+   * transport's and its call credentials'; send `auth` again) and watches. A resumed session
+   * has NO watches until the client sends SetWatches with the paths it watched and the last
+   * zxid it saw; the watches that would have fired meanwhile then fire at once (ZooKeeper's
+   * clients do the same on reconnect). A request in flight when the old stream broke has an
+   * unknown outcome: a write may or may not have been applied.
    * 
    * The server ends a stream with an error status (the session stays, detached) when:
    * INVALID_ARGUMENT   the first message is not `connect`, or `connect` comes again;

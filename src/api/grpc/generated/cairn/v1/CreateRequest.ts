@@ -5,7 +5,8 @@ import type { CreateMode as _cairn_v1_CreateMode, CreateMode__Output as _cairn_v
 import type { Long } from '@grpc/proto-loader';
 
 /**
- * Create a node. `acl` must not be empty (use world:anyone ALL for an open node).
+ * Create a node. An empty `acl` means world:anyone ALL (an open node); it is not inherited
+ * from the parent, as in ZooKeeper.
  */
 export interface CreateRequest {
   'path'?: (string);
@@ -20,7 +21,8 @@ export interface CreateRequest {
 }
 
 /**
- * Create a node. `acl` must not be empty (use world:anyone ALL for an open node).
+ * Create a node. An empty `acl` means world:anyone ALL (an open node); it is not inherited
+ * from the parent, as in ZooKeeper.
  */
 export interface CreateRequest__Output {
   'path': (string);

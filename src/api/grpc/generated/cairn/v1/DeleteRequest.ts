@@ -7,6 +7,7 @@
 export interface DeleteRequest {
   'path'?: (string);
   'version'?: (number);
+  '_version'?: "version";
 }
 
 /**
@@ -14,5 +15,6 @@ export interface DeleteRequest {
  */
 export interface DeleteRequest__Output {
   'path': (string);
-  'version': (number);
+  'version'?: (number);
+  '_version'?: "version";
 }

@@ -9,6 +9,7 @@ export interface SetACLRequest {
   'path'?: (string);
   'acl'?: (_cairn_v1_ACL)[];
   'version'?: (number);
+  '_version'?: "version";
 }
 
 /**
@@ -17,5 +18,6 @@ export interface SetACLRequest {
 export interface SetACLRequest__Output {
   'path': (string);
   'acl': (_cairn_v1_ACL__Output)[];
-  'version': (number);
+  'version'?: (number);
+  '_version'?: "version";
 }

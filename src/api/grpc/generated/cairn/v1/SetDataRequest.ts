@@ -9,6 +9,7 @@ export interface SetDataRequest {
   'data'?: (Buffer | Uint8Array | string);
   'version'?: (number);
   '_data'?: "data";
+  '_version'?: "version";
 }
 
 /**
@@ -17,6 +18,7 @@ export interface SetDataRequest {
 export interface SetDataRequest__Output {
   'path': (string);
   'data'?: (Buffer);
-  'version': (number);
+  'version'?: (number);
   '_data'?: "data";
+  '_version'?: "version";
 }
