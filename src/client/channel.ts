@@ -1,10 +1,8 @@
-// What the session client and the unary client share: the generated gRPC client, channel
-// options, and the conversions of convenient arguments into core values.
+// The gRPC side of the clients: the generated gRPC client and its channel options.
 
 import * as grpc from '@grpc/grpc-js';
 import { loadCairnProto } from '../api/grpc/loader.js';
 import type { CairnClient as GeneratedCairnClient } from '../api/grpc/generated/cairn/v1/Cairn.js';
-import { OPEN_ACL_UNSAFE, type ACL, type Data } from '../core/types.js';
 
 export interface ChannelSettings {
   /** Insecure unless given. */
@@ -32,22 +30,4 @@ export function makeGrpcClient(address: string, settings: ChannelSettings): Grpc
   });
 }
 
-/** Node data as callers like to give it: bytes, text (UTF-8) or null. */
-export type DataInput = Uint8Array | string | null;
-
-export function toData(data: DataInput): Data {
-  return typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-}
-
-export interface CreateOptions {
-  /** A CreateMode number; PERSISTENT when absent. */
-  mode?: number;
-  /** world:anyone ALL when absent. */
-  acl?: readonly ACL[];
-  /** Milliseconds, for the TTL modes. */
-  ttl?: number;
-}
-
-export function defaultAcl(acl: readonly ACL[] | undefined): ACL[] {
-  return [...(acl ?? OPEN_ACL_UNSAFE)];
-}
+export { defaultAcl, toData, type CreateOptions, type DataInput } from './data.js';

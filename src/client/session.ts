@@ -1,4 +1,5 @@
-// A ZooKeeper-style session over Cairn's gRPC Session stream.
+// A ZooKeeper-style session over one Session stream: the gRPC call in Node (grpc-pipe.ts) or a
+// WebSocket (ws-pipe.ts). One stream, one server; reconnecting elsewhere is the SDK's (sdk.ts).
 //
 // Requests are pipelined: each gets the next xid and a place in a FIFO; the server answers in
 // order, so every answer must match the oldest outstanding xid (anything else is a broken
@@ -8,14 +9,11 @@
 // Ending: `close()` closes the session (ephemerals go); `detach()` only drops the stream, so the
 // session can be resumed with `CairnClient.connect(address, { sessionId, password, ... })`.
 
-import { EventEmitter } from 'node:events';
-import type * as grpc from '@grpc/grpc-js';
-import { keeperErrorFromStatus, toKeeperError } from '../api/grpc/errors.js';
 import { requestToProto, sessionResponseFromProto, watchEventFromProto } from '../api/grpc/convert.js';
 import { CloseReason } from '../api/grpc/generated/cairn/v1/CloseReason.js';
 import type { ClientMessage } from '../api/grpc/generated/cairn/v1/ClientMessage.js';
 import type { ServerMessage__Output } from '../api/grpc/generated/cairn/v1/ServerMessage.js';
-import { KeeperError, keeperError } from '../core/errors.js';
+import { isKeeperError, KeeperError, keeperError } from '../core/errors.js';
 import {
   AddWatchMode,
   CreateMode,
@@ -34,7 +32,11 @@ import {
   type WatcherType,
   type WhoAmIResponse,
 } from '../core/types.js';
-import { defaultAcl, makeGrpcClient, toData, type ChannelSettings, type CreateOptions, type DataInput, type GrpcCairnClient } from './channel.js';
+import type { ChannelSettings } from './channel.js';
+import { defaultAcl, toData, type CreateOptions, type DataInput } from './data.js';
+import { Emitter, unref } from './emitter.js';
+import { grpcPipe } from './grpc-pipe.js';
+import type { MessagePipe, PipeFactory } from './pipe.js';
 import { EventQueue } from './events.js';
 import { Fifo } from '../api/grpc/fifo.js';
 
@@ -82,10 +84,9 @@ export interface CairnClientEvents {
 }
 
 /** A session on a Cairn server. Events: 'event' (WatchEvent), 'end' (SessionEnd). */
-export class CairnClient extends EventEmitter<CairnClientEvents> {
+export class CairnClient extends Emitter<CairnClientEvents> {
   private state: SessionState = 'connecting';
-  private readonly grpcClient: GrpcCairnClient;
-  private readonly call: grpc.ClientDuplexStream<ClientMessage, ServerMessage__Output>;
+  private readonly pipe: MessagePipe;
   private readonly pending = new Fifo<Pending>();
   /** Messages waiting for grpc-js to take them ('drain'), so its buffers stay small. */
   private readonly unsent = new Fifo<ClientMessage>();
@@ -94,9 +95,8 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
   private readonly eventReaders = new Set<EventQueue<WatchEvent>>();
   private nextXid = 1;
   private nextPingId = 1;
-  private heartbeat: NodeJS.Timeout | undefined;
-  private status: grpc.StatusObject | undefined;
-  private connectWaiter: { resolve: () => void; reject: (error: KeeperError) => void; timer: NodeJS.Timeout } | undefined;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private connectWaiter: { resolve: () => void; reject: (error: KeeperError) => void; timer: ReturnType<typeof setTimeout> } | undefined;
   private closeWaiters: (() => void)[] = [];
   private lastHeardMs = Date.now();
   private endInfo: SessionEnd | undefined;
@@ -109,23 +109,26 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
   lastZxid = 0;
 
   private constructor(
-    address: string,
-    private readonly options: SessionOptions,
+    pipe: PipeFactory,
+    private readonly options: Omit<SessionOptions, keyof ChannelSettings>,
   ) {
     super();
-    // A session stream is never retried (a new stream is a reconnect, which the caller decides).
-    // grpc-js would still keep sent messages in a retry buffer that it re-slices on every send,
-    // O(n) per message when thousands are pipelined; with no buffer, write() reports
-    // back-pressure instead, and the messages wait in `unsent`.
-    const channelOptions = { 'grpc.enable_retries': 0, 'grpc.per_rpc_retry_buffer_size': 0, ...options.channelOptions };
-    this.grpcClient = makeGrpcClient(address, { ...options, channelOptions });
-    this.call = this.grpcClient.Session();
     this.lastZxid = options.lastZxidSeen ?? 0;
+    this.pipe = pipe({
+      onMessage: (message) => this.onServerMessage(message),
+      onEnd: (error) => this.finish({ kind: 'disconnected', error }),
+      onDrain: () => this.onDrain(),
+    });
   }
 
-  /** Open (or resume) a session; resolves once the server sent `connected`. */
+  /** Open (or resume) a session over gRPC; resolves once the server sent `connected`. */
   static async connect(address: string, options: SessionOptions): Promise<CairnClient> {
-    const client = new CairnClient(address, options);
+    return CairnClient.over(grpcPipe(address, options), options);
+  }
+
+  /** Open (or resume) a session over any pipe (a WebSocket: webSocketPipe). */
+  static async over(pipe: PipeFactory, options: Omit<SessionOptions, keyof ChannelSettings>): Promise<CairnClient> {
+    const client = new CairnClient(pipe, options);
     await client.open();
     return client;
   }
@@ -140,11 +143,6 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
   }
 
   private open(): Promise<void> {
-    this.call.on('data', (message: ServerMessage__Output) => this.onServerMessage(message));
-    this.call.on('status', (status: grpc.StatusObject) => (this.status = status));
-    this.call.on('error', () => undefined); // the same failure arrives as 'status'; 'end' acts on it
-    this.call.on('end', () => this.onStreamEnd());
-    this.call.on('drain', () => this.onDrain());
     const connectMessage: ClientMessage = {
       connect: {
         sessionId: this.options.sessionId ?? 0,
@@ -153,7 +151,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
         lastZxidSeen: this.options.lastZxidSeen ?? 0,
       },
     };
-    this.call.write(connectMessage);
+    this.write(connectMessage);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.finish({ kind: 'disconnected', error: keeperError('ConnectionLoss', undefined, 'no answer to connect in time') });
@@ -189,7 +187,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
       }
     } catch (error) {
       // A message this client cannot make sense of: nothing later on the stream can be trusted.
-      this.abandon(toKeeperError(error));
+      this.abandon(asKeeperError(error));
     }
   }
 
@@ -221,7 +219,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
     try {
       decoded = sessionResponseFromProto(response);
     } catch (error) {
-      head.reject(toKeeperError(error));
+      head.reject(asKeeperError(error));
       return;
     }
     head.resolve(decoded);
@@ -248,16 +246,6 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
     this.finish({ kind: 'closed', reason: CLOSE_REASON_NAMES[reason] ?? 'unspecified' });
   }
 
-  /** The server ended the stream; `status` says how. */
-  private onStreamEnd(): void {
-    const status = this.status;
-    const error =
-      status === undefined || status.code === 0
-        ? keeperError('ConnectionLoss', undefined, 'the server ended the session stream')
-        : keeperErrorFromStatus(status);
-    this.finish({ kind: 'disconnected', error });
-  }
-
   private seeZxid(zxid: number): void {
     if (zxid > this.lastZxid) this.lastZxid = zxid;
   }
@@ -267,8 +255,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
 
   private startHeartbeat(): void {
     const intervalMs = Math.max(1, Math.floor(this.timeoutMs / 3));
-    this.heartbeat = setInterval(() => this.beat(), intervalMs);
-    this.heartbeat.unref();
+    this.heartbeat = unref(setInterval(() => this.beat(), intervalMs));
   }
 
   private beat(): void {
@@ -372,7 +359,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
 
   /** ZooKeeper addAuth, e.g. ('digest', 'user:password'). */
   async addAuth(scheme: string, credentials: Uint8Array | string): Promise<void> {
-    const bytes = typeof credentials === 'string' ? Buffer.from(credentials, 'utf8') : credentials;
+    const bytes = typeof credentials === 'string' ? new TextEncoder().encode(credentials) : credentials;
     await this.expect({ op: 'auth', scheme, credentials: bytes }, 'auth');
   }
 
@@ -453,9 +440,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
     this.endInfo = end;
     if (this.heartbeat !== undefined) clearInterval(this.heartbeat);
     this.heartbeat = undefined;
-    this.call.end();
-    this.call.cancel();
-    this.grpcClient.close();
+    this.pipe.close();
     const error = this.failureFor(end);
     this.unsent.clear();
     for (const pending of this.pending.drain()) pending.reject(error);
@@ -486,7 +471,7 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
 
   private write(message: ClientMessage): void {
     if (this.writable && this.unsent.length === 0) {
-      this.writable = this.call.write(message);
+      this.writable = this.pipe.write(message);
       return;
     }
     this.unsent.push(message); // bounded: requests by maxPending, pings by the timer
@@ -494,6 +479,10 @@ export class CairnClient extends EventEmitter<CairnClientEvents> {
 
   private onDrain(): void {
     this.writable = true;
-    while (this.writable && this.unsent.length > 0) this.writable = this.call.write(this.unsent.shift() as ClientMessage);
+    while (this.writable && this.unsent.length > 0) this.writable = this.pipe.write(this.unsent.shift() as ClientMessage);
   }
+}
+
+function asKeeperError(error: unknown): KeeperError {
+  return isKeeperError(error) ? error : new KeeperError('SystemError', error instanceof Error ? error.message : String(error));
 }

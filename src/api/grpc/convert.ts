@@ -65,7 +65,7 @@ import {
   type WhoAmIRequest,
   type ErrorResult,
 } from '../../core/types.js';
-import { keeperErrorFromDetail } from './errors.js';
+import { keeperErrorFromDetail } from './error-detail.js';
 import type { ACL as ProtoACL, ACL__Output as ProtoACLOutput } from './generated/cairn/v1/ACL.js';
 import type { ErrorResult as ProtoErrorResult, ErrorResult__Output as ProtoErrorResultOutput } from './generated/cairn/v1/ErrorResult.js';
 import type { MultiOp as ProtoMultiOp } from './generated/cairn/v1/MultiOp.js';

@@ -9,7 +9,10 @@
 
 import * as grpc from '@grpc/grpc-js';
 import protobuf from 'protobufjs';
-import { ERRORS, errorByCode, isKeeperError, KeeperError, type ErrorName } from '../../core/errors.js';
+import { errorByCode, isKeeperError, KeeperError, type ErrorName } from '../../core/errors.js';
+import { keeperErrorFromCode } from './error-detail.js';
+
+export { keeperErrorFromDetail } from './error-detail.js';
 import type { ErrorDetail } from './generated/cairn/v1/ErrorDetail.js';
 
 export const ZK_CODE_KEY = 'zk-code';
@@ -71,20 +74,6 @@ export function toGrpcStatus(error: unknown, extra?: grpc.Metadata): GrpcStatus 
 export function toErrorDetail(error: unknown): ErrorDetail {
   const keeper = asKeeperError(error);
   return { code: keeper.code, name: keeper.codeName, path: keeper.path ?? '', message: keeper.message };
-}
-
-function keeperErrorFromCode(code: number, message: string, path: string | undefined): KeeperError {
-  const spec = errorByCode(code);
-  if (spec === undefined) return new KeeperError('SystemError', `unknown error code ${code}: ${message}`, path);
-  return new KeeperError(spec.name as ErrorName, message, path);
-}
-
-/** A session stream ErrorDetail → the KeeperError it describes. */
-export function keeperErrorFromDetail(detail: { code?: unknown; message?: unknown; path?: unknown }): KeeperError {
-  const code = typeof detail.code === 'number' ? detail.code : ERRORS.SystemError.code;
-  const message = typeof detail.message === 'string' && detail.message !== '' ? detail.message : (errorByCode(code)?.description ?? 'error');
-  const path = typeof detail.path === 'string' && detail.path !== '' ? detail.path : undefined;
-  return keeperErrorFromCode(code, message, path);
 }
 
 // A status without a zk-code did not come from Cairn's error table: grpc-js itself ended the
