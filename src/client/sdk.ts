@@ -36,7 +36,7 @@ import { defaultAcl, toData, type CreateOptions, type DataInput } from './data.j
 import { Emitter, unref } from './emitter.js';
 import type { PipeFactory } from './pipe.js';
 import { ExponentialBackoffRetry, withRetries, type RetryPolicy } from './retry.js';
-import { CairnClient as Connection, type SessionEnd } from './session.js';
+import { SessionConnection as Connection, type SessionEnd } from './connection.js';
 import { ClientWatches, OneShotWatch, PersistentWatch, type OneShotKind } from './watches.js';
 
 export type ConnectionState = 'CONNECTED' | 'SUSPENDED' | 'RECONNECTED' | 'LOST' | 'CLOSED';

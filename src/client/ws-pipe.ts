@@ -2,7 +2,7 @@
 // (subprotocol cairn.v1.proto). Runs wherever a WebSocket does: the browser's own, or in Node a
 // compatible class passed in (the `ws` package's).
 
-import protobuf from 'protobufjs';
+import protobuf from 'protobufjs/light.js';
 import type { ClientMessage } from '../api/grpc/generated/cairn/v1/ClientMessage.js';
 import type { ServerMessage__Output } from '../api/grpc/generated/cairn/v1/ServerMessage.js';
 import { CAIRN_SCHEMA } from '../api/grpc/generated/cairn-schema.js';

@@ -3,6 +3,9 @@
 // watches, retries what the broken connection failed, and reports Curator's connection states;
 // a session that cannot come back in time is LOST, and a new one follows.
 
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, EventType, isKeeperError, op, RetryNTimes, TransactionError, type Cairn, type ConnectionState, type WatchEvent } from '../../src/client/index.js';
 import { CairnUnaryClient } from '../../src/client/unary.js';
@@ -53,6 +56,38 @@ async function restartStopped(): Promise<void> {
   }
   await ensemble.awaitServing(3, 60_000);
 }
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+describe('the package', () => {
+  // How an application gets the SDK: package.json `exports`, typed, for Node and for browsers.
+  const CONSUMER = [
+    "import { connect, ExponentialBackoffRetry, op, type Cairn, type ConnectionState } from 'cairn/client';",
+    "import { connect as connectInBrowser } from 'cairn/client/browser';",
+    'export async function use(): Promise<ConnectionState> {',
+    "  const client: Cairn = await connect({ servers: ['127.0.0.1:2182'], retryPolicy: new ExponentialBackoffRetry(100, 3) });",
+    "  await client.multi([op.create('/a', 'x'), op.check('/a')]);",
+    "  const stat: number = (await client.setData('/a', 'y')).version;",
+    '  void stat;',
+    '  void connectInBrowser;',
+    '  return client.state === \'CONNECTING\' ? \'CLOSED\' : client.state;',
+    '}',
+  ].join('\n');
+
+  it('exports cairn/client (Node) and cairn/client/browser, with types', () => {
+    const imported = execFileSync(process.execPath, ['--input-type=module', '-e', "const n = await import('cairn/client'); const b = await import('cairn/client/browser'); console.log(typeof n.connect, typeof n.Cairn, typeof b.connect)"], { cwd: ROOT, encoding: 'utf8' });
+    expect(imported.trim()).toBe('function function function');
+    const directory = join(ROOT, 'dist', 'consumer-check');
+    mkdirSync(directory, { recursive: true });
+    try {
+      writeFileSync(join(directory, 'consumer.ts'), CONSUMER);
+      const tsc = join(ROOT, 'node_modules', '.bin', 'tsc');
+      execFileSync(tsc, ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', join(directory, 'consumer.ts')], { cwd: ROOT, encoding: 'utf8' });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+});
 
 for (const transport of ['grpc', 'websocket'] as const) {
   describe(`the SDK over ${transport}`, () => {
