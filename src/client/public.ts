@@ -18,3 +18,4 @@ export type { CreateOptions, DataInput } from './data.js';
 export { KeeperError, isKeeperError, ERRORS } from '../core/errors.js';
 export { AddWatchMode, CreateMode, EventType, KeeperState, OPEN_ACL_UNSAFE, READ_ACL_UNSAFE, CREATOR_ALL_ACL, Perms, WatcherType } from '../core/types.js';
 export type { ACL, Id, MultiOp, MultiResult, Stat, WatchEvent } from '../core/types.js';
+export * from './recipes/index.js';

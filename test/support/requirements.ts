@@ -21,7 +21,7 @@ declare module 'vitest' {
   }
 }
 
-export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl' | 'kazoo' | 'protoc' | 'grpcio';
+export type RequirementName = 'chromium' | 'zookeeper' | 'zkCli' | 'java' | 'jdk' | 'etcd' | 'netns' | 'openssl' | 'kazoo' | 'protoc' | 'grpcio' | 'curator';
 
 interface Entry {
   /** What it is, in a few words. */
@@ -47,6 +47,9 @@ function fileExists(path: string): string | null {
 }
 
 const JAVA = '/usr/bin/java';
+
+/** Curator's jars as Debian installs them (the dependencies come with them: guava, slf4j, jackson, zookeeper). */
+export const CURATOR_JARS = ['curator-client', 'curator-framework', 'curator-recipes', 'curator-x-discovery'].map((name) => `/usr/share/java/${name}.jar`);
 
 /** Where http-browser.test.ts finds Chromium. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -94,6 +97,12 @@ const CATALOGUE: Record<RequirementName, Entry> = {
     description: "kazoo, ZooKeeper's Python client (Debian's python3-kazoo)",
     detect: () => fileExists('/usr/lib/python3/dist-packages/kazoo/client.py') ?? executable('/usr/bin/python3'),
     install: 'apt-get install -y --no-install-recommends python3-kazoo',
+  },
+  curator: {
+    // test/curator/CuratorProbe.java runs Curator 5.4's recipes against Cairn (interop with ours).
+    description: "Apache Curator 5.4's client, framework, recipes and x-discovery jars (Debian's libcurator-*-java)",
+    detect: () => CURATOR_JARS.map(fileExists).find((missing) => missing !== null) ?? null,
+    install: 'apt-get install -y --no-install-recommends libcurator-client-java libcurator-framework-java libcurator-recipes-java libcurator-discovery-java',
   },
   protoc: {
     // test/integration/grpc-python.test.ts compiles proto/cairn.proto with Debian's protoc 3.21.

@@ -1,0 +1,198 @@
+// Shared counters, with Curator's encodings (org.apache.curator.framework.recipes):
+//
+//   SharedCount          (shared.SharedCount)          <path> holds a 4-byte big-endian int
+//   DistributedAtomicLong (atomic.DistributedAtomicLong) <path> holds an 8-byte big-endian long
+//
+// Changes are optimistic: read the value and its version, write with that version, and on
+// BadVersion (someone else won) read again. A missing node counts as 0 (or the seed) and is made
+// by the first write.
+
+import { isKeeperError } from '../../core/errors.js';
+import { CreateMode } from '../../core/types.js';
+import { Emitter } from '../emitter.js';
+import type { Cairn } from '../sdk.js';
+import { createWithParents } from './paths.js';
+
+function isCode(error: unknown, name: string): boolean {
+  return isKeeperError(error) && error.codeName === name;
+}
+
+export function encodeInt32(value: number): Uint8Array {
+  const bytes = new Uint8Array(4);
+  new DataView(bytes.buffer).setInt32(0, value);
+  return bytes;
+}
+
+export function decodeInt32(bytes: Uint8Array | null): number {
+  if (bytes === null || bytes.length < 4) return 0;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getInt32(0);
+}
+
+export function encodeInt64(value: bigint): Uint8Array {
+  const bytes = new Uint8Array(8);
+  new DataView(bytes.buffer).setBigInt64(0, value);
+  return bytes;
+}
+
+export function decodeInt64(bytes: Uint8Array | null): bigint {
+  if (bytes === null || bytes.length < 8) return 0n;
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getBigInt64(0);
+}
+
+export interface VersionedValue<T> {
+  value: T;
+  /** The node's version when read; -1 when it did not exist. */
+  version: number;
+}
+
+export interface SharedCountEvents {
+  /** The count changed (seen through a watch). */
+  changed: [number];
+}
+
+/** Curator's SharedCount: an int everyone can read, set, or set only if unchanged since read. */
+export class SharedCount extends Emitter<SharedCountEvents> {
+  private watching = false;
+
+  constructor(
+    private readonly client: Cairn,
+    readonly path: string,
+    /** The count a missing node stands for (and is created with by start()). */
+    readonly seed = 0,
+  ) {
+    super();
+  }
+
+  /** Makes the node with the seed if missing, and starts reporting changes. */
+  async start(): Promise<void> {
+    try {
+      await createWithParents(this.client, this.path, encodeInt32(this.seed), CreateMode.PERSISTENT);
+    } catch (error) {
+      if (!isCode(error, 'NodeExists')) throw error;
+    }
+    this.watching = true;
+    void this.watchLoop();
+  }
+
+  private async watchLoop(): Promise<void> {
+    while (this.watching) {
+      try {
+        const { data, watch } = await this.client.getData(this.path, { watch: true });
+        void data;
+        await watch;
+        if (!this.watching) return;
+        this.emit('changed', (await this.get()).value);
+      } catch {
+        if (!this.watching) return;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  }
+
+  async get(): Promise<VersionedValue<number>> {
+    try {
+      const { data, stat } = await this.client.getData(this.path);
+      return { value: decodeInt32(data), version: stat.version };
+    } catch (error) {
+      if (isCode(error, 'NoNode')) return { value: this.seed, version: -1 };
+      throw error;
+    }
+  }
+
+  async set(value: number): Promise<void> {
+    try {
+      await this.client.setData(this.path, encodeInt32(value));
+    } catch (error) {
+      if (!isCode(error, 'NoNode')) throw error;
+      await createWithParents(this.client, this.path, encodeInt32(value), CreateMode.PERSISTENT);
+    }
+  }
+
+  /** Sets `value` only if the count is still at `previous`'s version; false when someone changed it first. */
+  async trySet(previous: VersionedValue<number>, value: number): Promise<boolean> {
+    try {
+      if (previous.version < 0) await createWithParents(this.client, this.path, encodeInt32(value), CreateMode.PERSISTENT);
+      else await this.client.setData(this.path, encodeInt32(value), previous.version);
+      return true;
+    } catch (error) {
+      if (isCode(error, 'BadVersion') || isCode(error, 'NodeExists') || isCode(error, 'NoNode')) return false;
+      throw error;
+    }
+  }
+
+  close(): void {
+    this.watching = false;
+  }
+}
+
+/** What an atomic operation did (Curator's AtomicValue): the value before and after. */
+export interface AtomicValue {
+  succeeded: boolean;
+  preValue: bigint;
+  postValue: bigint;
+}
+
+/** Curator's DistributedAtomicLong (optimistic mode): a 64-bit value changed atomically. */
+export class DistributedAtomicLong {
+  constructor(
+    private readonly client: Cairn,
+    readonly path: string,
+    /** Attempts before an operation gives up with succeeded: false. */
+    private readonly maxAttempts = 100,
+  ) {}
+
+  private async read(): Promise<VersionedValue<bigint>> {
+    try {
+      const { data, stat } = await this.client.getData(this.path);
+      return { value: decodeInt64(data), version: stat.version };
+    } catch (error) {
+      if (isCode(error, 'NoNode')) return { value: 0n, version: -1 };
+      throw error;
+    }
+  }
+
+  async get(): Promise<AtomicValue> {
+    const { value } = await this.read();
+    return { succeeded: true, preValue: value, postValue: value };
+  }
+
+  /** Applies `change` to the value atomically, retrying when another writer wins. */
+  async update(change: (value: bigint) => bigint | null): Promise<AtomicValue> {
+    let last = 0n;
+    for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+      const current = await this.read();
+      last = current.value;
+      const next = change(current.value);
+      if (next === null) return { succeeded: false, preValue: current.value, postValue: current.value };
+      try {
+        if (current.version < 0) await createWithParents(this.client, this.path, encodeInt64(next), CreateMode.PERSISTENT);
+        else await this.client.setData(this.path, encodeInt64(next), current.version);
+        return { succeeded: true, preValue: current.value, postValue: next };
+      } catch (error) {
+        if (!(isCode(error, 'BadVersion') || isCode(error, 'NodeExists') || isCode(error, 'NoNode'))) throw error;
+      }
+    }
+    return { succeeded: false, preValue: last, postValue: last };
+  }
+
+  add(delta: bigint): Promise<AtomicValue> {
+    return this.update((value) => BigInt.asIntN(64, value + delta));
+  }
+
+  increment(): Promise<AtomicValue> {
+    return this.add(1n);
+  }
+
+  decrement(): Promise<AtomicValue> {
+    return this.add(-1n);
+  }
+
+  /** Sets `next` only if the value is `expected`. */
+  compareAndSet(expected: bigint, next: bigint): Promise<AtomicValue> {
+    return this.update((value) => (value === expected ? next : null));
+  }
+
+  trySet(next: bigint): Promise<AtomicValue> {
+    return this.update(() => next);
+  }
+}

@@ -1,0 +1,111 @@
+// Helpers every recipe shares, with Curator's conventions so that a TypeScript recipe and a Curator
+// one on the same path see each other's nodes: parents made as containers, "protected" sequential
+// nodes (a `_c_<uuid>-` prefix, so that a create whose answer was lost can find its own node again),
+// and ordering by the sequence number after a recipe's node name.
+
+import { isKeeperError } from '../../core/errors.js';
+import { CreateMode } from '../../core/types.js';
+import type { Cairn } from '../sdk.js';
+import type { DataInput } from '../data.js';
+
+/** Curator's protection prefix (CreateBuilderImpl.PROTECTED_PREFIX). */
+export const PROTECTED_PREFIX = '_c_';
+
+export function joinPath(parent: string, child: string): string {
+  return parent === '/' ? `/${child}` : `${parent}/${child}`;
+}
+
+export function nodeName(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+export function parentOf(path: string): string {
+  const slash = path.lastIndexOf('/');
+  return slash <= 0 ? '/' : path.slice(0, slash);
+}
+
+/** A random (version 4) UUID; crypto.randomUUID exists only in secure browser contexts. */
+export function randomUuid(): string {
+  const bytes = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(bytes);
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = [...bytes].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+/** Makes `path` and its missing ancestors as containers (Curator's creatingParentContainersIfNeeded). */
+export async function ensureContainers(client: Cairn, path: string): Promise<void> {
+  if (path === '/') return;
+  if ((await client.exists(path)) !== null) return;
+  await ensureContainers(client, parentOf(path));
+  try {
+    await client.create(path, null, { mode: CreateMode.CONTAINER });
+  } catch (error) {
+    if (!(isKeeperError(error) && error.codeName === 'NodeExists')) throw error;
+  }
+}
+
+/** Creates `path` and its missing parents (as containers); NodeExists for `path` itself is the caller's. */
+export async function createWithParents(client: Cairn, path: string, data: DataInput, mode: number): Promise<string> {
+  try {
+    return (await client.create(path, data, { mode })).path;
+  } catch (error) {
+    if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
+    await ensureContainers(client, parentOf(path));
+    return (await client.create(path, data, { mode })).path;
+  }
+}
+
+/**
+ * Creates a protected ephemeral sequential node `<parent>/_c_<uuid>-<name><sequence>`. A create
+ * retried after a lost answer may have succeeded: the node with our uuid is then ours (Curator's
+ * protected mode), so the retry never leaves a second one behind.
+ */
+export async function createProtectedSequential(client: Cairn, parent: string, name: string, data: DataInput, mode: number = CreateMode.EPHEMERAL_SEQUENTIAL): Promise<string> {
+  const prefix = `${PROTECTED_PREFIX}${randomUuid()}-`;
+  for (let attempt = 0; ; attempt++) {
+    if (attempt > 0) {
+      const found = await findProtected(client, parent, prefix);
+      if (found !== null) return found;
+    }
+    try {
+      return await createWithParents(client, joinPath(parent, `${prefix}${name}`), data, mode);
+    } catch (error) {
+      // The SDK retried already; a connection failure left here means it gave up: look once more.
+      if (!(isKeeperError(error) && (error.codeName === 'ConnectionLoss' || error.codeName === 'OperationTimeout')) || attempt >= 3) throw error;
+    }
+  }
+}
+
+async function findProtected(client: Cairn, parent: string, prefix: string): Promise<string | null> {
+  try {
+    const { children } = await client.getChildren(parent);
+    const mine = children.find((child) => child.startsWith(prefix));
+    return mine === undefined ? null : joinPath(parent, mine);
+  } catch (error) {
+    if (isKeeperError(error) && error.codeName === 'NoNode') return null;
+    throw error;
+  }
+}
+
+/** The part of a child's name after `name` (its sequence), or the whole name (Curator's standardFixForSorting). */
+export function sortKey(child: string, name: string): string {
+  const index = child.lastIndexOf(name);
+  return index >= 0 ? child.slice(index + name.length) : child;
+}
+
+/** Children ordered by their sequence after any of `names` (Curator's LockInternals.getSortedChildren). */
+export function sortChildren(children: readonly string[], names: readonly string[]): string[] {
+  const key = (child: string) => names.reduce((text, name) => sortKey(text, name), child);
+  return [...children].sort((a, b) => {
+    const left = key(a);
+    const right = key(b);
+    return left < right ? -1 : left > right ? 1 : 0;
+  });
+}
+
+/** Resolves after `ms`, or at once when aborted. */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
