@@ -13,6 +13,14 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.framework.recipes.atomic.AtomicValue;
 import org.apache.curator.framework.recipes.atomic.DistributedAtomicLong;
 import org.apache.curator.framework.recipes.barriers.DistributedBarrier;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.nodes.GroupMember;
+import org.apache.curator.framework.recipes.queue.DistributedPriorityQueue;
+import org.apache.curator.framework.recipes.queue.DistributedQueue;
+import org.apache.curator.framework.recipes.queue.QueueBuilder;
+import org.apache.curator.framework.recipes.queue.QueueConsumer;
+import org.apache.curator.framework.recipes.queue.QueueSerializer;
 import org.apache.curator.framework.recipes.barriers.DistributedDoubleBarrier;
 import org.apache.curator.framework.recipes.leader.LeaderLatch;
 import org.apache.curator.framework.recipes.leader.LeaderSelector;
@@ -24,8 +32,22 @@ import org.apache.curator.framework.recipes.locks.Lease;
 import org.apache.curator.framework.recipes.shared.SharedCount;
 import org.apache.curator.framework.recipes.shared.VersionedValue;
 import org.apache.curator.retry.ExponentialBackoffRetry;
+import org.apache.curator.x.discovery.ServiceDiscovery;
+import org.apache.curator.x.discovery.ServiceDiscoveryBuilder;
+import org.apache.curator.x.discovery.ServiceInstance;
+import org.apache.curator.x.discovery.UriSpec;
+import org.apache.curator.x.discovery.details.JsonInstanceSerializer;
 
 public class CuratorProbe {
+    static final QueueSerializer<String> TEXT = new QueueSerializer<String>() {
+        public byte[] serialize(String item) {
+            return item.getBytes(StandardCharsets.UTF_8);
+        }
+        public String deserialize(byte[] bytes) {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+    };
+
     static void step(String name, String extra) {
         System.out.println("{\"step\":\"" + name + "\",\"at\":" + System.currentTimeMillis() + (extra.isEmpty() ? "" : "," + extra) + "}");
         System.out.flush();
@@ -53,6 +75,14 @@ public class CuratorProbe {
             client.close();
         }
         step("done");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    static ServiceDiscovery<java.util.Map> discovery(CuratorFramework client, String basePath) throws Exception {
+        ServiceDiscovery<java.util.Map> discovery = ServiceDiscoveryBuilder.builder(java.util.Map.class)
+            .client(client).basePath(basePath).serializer(new JsonInstanceSerializer<>(java.util.Map.class)).build();
+        discovery.start();
+        return discovery;
     }
 
     static void run(CuratorFramework client, String command, String[] args) throws Exception {
@@ -176,6 +206,107 @@ public class CuratorProbe {
                     if (!result.succeeded()) throw new IllegalStateException("increment failed");
                 }
                 step("counted", "\"value\":" + value.get().postValue());
+                return;
+            }
+            case "discovery-register": {
+                // base name id address port holdMs: registers one instance (payload: a map) and holds it.
+                java.util.Map<String, Object> payload = new java.util.HashMap<>();
+                payload.put("zone", "java-zone");
+                ServiceInstance<java.util.Map> instance = ServiceInstance.<java.util.Map>builder()
+                    .name(args[3]).id(args[4]).address(args[5]).port(Integer.parseInt(args[6])).payload(payload)
+                    .uriSpec(new UriSpec("{scheme}://{address}:{port}/status")).build();
+                ServiceDiscovery<java.util.Map> discovery = discovery(client, path);
+                discovery.registerService(instance);
+                step("registered");
+                Thread.sleep(Long.parseLong(args[7]));
+                discovery.close();
+                return;
+            }
+            case "discovery-query": {
+                // base name: the instances Curator sees, as id@address:port zone
+                ServiceDiscovery<java.util.Map> discovery = discovery(client, path);
+                StringBuilder found = new StringBuilder();
+                for (ServiceInstance<java.util.Map> instance : discovery.queryForInstances(args[3])) {
+                    if (found.length() > 0) found.append(',');
+                    Object zone = instance.getPayload() == null ? null : instance.getPayload().get("zone");
+                    found.append("\"").append(instance.getId()).append('@').append(instance.getAddress()).append(':').append(instance.getPort())
+                        .append(' ').append(zone).append(' ').append(instance.getServiceType()).append(' ').append(instance.buildUriSpec()).append("\"");
+                }
+                step("instances", "\"instances\":[" + found + "],\"names\":" + discovery.queryForNames().size());
+                discovery.close();
+                return;
+            }
+            case "queue-put": {
+                DistributedQueue<String> queue = QueueBuilder.builder(client, null, TEXT, path).putInBackground(false).buildQueue();
+                queue.start();
+                for (int index = 3; index < args.length; index++) queue.put(args[index]);
+                step("put");
+                queue.close();
+                return;
+            }
+            case "priority-put": {
+                // priority:item ...
+                DistributedPriorityQueue<String> queue = QueueBuilder.builder(client, null, TEXT, path).putInBackground(false).buildPriorityQueue(0);
+                queue.start();
+                for (int index = 3; index < args.length; index++) {
+                    String[] pair = args[index].split(":", 2);
+                    queue.put(pair[1], Integer.parseInt(pair[0]));
+                }
+                step("put");
+                queue.close();
+                return;
+            }
+            case "queue-take": {
+                int expected = Integer.parseInt(args[3]);
+                java.util.List<String> taken = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                QueueConsumer<String> consumer = new QueueConsumer<String>() {
+                    public void consumeMessage(String message) {
+                        taken.add(message);
+                    }
+                    public void stateChanged(CuratorFramework framework, org.apache.curator.framework.state.ConnectionState state) {}
+                };
+                DistributedQueue<String> queue = QueueBuilder.builder(client, consumer, TEXT, path).buildQueue();
+                queue.start();
+                long deadline = System.currentTimeMillis() + 60_000;
+                while (taken.size() < expected && System.currentTimeMillis() < deadline) Thread.sleep(20);
+                queue.close();
+                StringBuilder items = new StringBuilder();
+                for (String item : taken) items.append(items.length() == 0 ? "" : ",").append('"').append(item).append('"');
+                step("taken", "\"items\":[" + items + "]");
+                return;
+            }
+            case "group": {
+                // id payload holdMs: joins, waits, prints the members it sees
+                GroupMember member = new GroupMember(client, path, args[3], args[4].getBytes(StandardCharsets.UTF_8));
+                member.start();
+                step("joined");
+                Thread.sleep(Long.parseLong(args[5]));
+                StringBuilder members = new StringBuilder();
+                for (java.util.Map.Entry<String, byte[]> entry : new java.util.TreeMap<>(member.getCurrentMembers()).entrySet()) {
+                    members.append(members.length() == 0 ? "" : ",").append("[\"").append(entry.getKey()).append("\",\"").append(new String(entry.getValue(), StandardCharsets.UTF_8)).append("\"]");
+                }
+                step("members", "\"members\":[" + members + "]");
+                member.close();
+                return;
+            }
+            case "cache-watch": {
+                // expected timeoutMs: prints the paths CuratorCache reports created or changed, until `expected` of them
+                java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+                CuratorCache cache = CuratorCache.build(client, path);
+                cache.listenable().addListener(CuratorCacheListener.builder()
+                    .forCreates(node -> seen.add("created " + node.getPath() + "=" + new String(node.getData(), StandardCharsets.UTF_8)))
+                    .forChanges((before, after) -> seen.add("changed " + after.getPath() + "=" + new String(after.getData(), StandardCharsets.UTF_8)))
+                    .forDeletes(node -> seen.add("deleted " + node.getPath()))
+                    .build());
+                cache.start();
+                step("watching");
+                int expected = Integer.parseInt(args[3]);
+                long deadline = System.currentTimeMillis() + Long.parseLong(args[4]);
+                while (seen.size() < expected && System.currentTimeMillis() < deadline) Thread.sleep(20);
+                cache.close();
+                StringBuilder events = new StringBuilder();
+                for (String event : seen) events.append(events.length() == 0 ? "" : ",").append('"').append(event).append('"');
+                step("seen", "\"events\":[" + events + "]");
                 return;
             }
             case "children": {

@@ -8,7 +8,25 @@ import { createInterface } from 'node:readline';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { connect, type Cairn } from '../../src/client/index.js';
-import { Barrier, DistributedAtomicLong, DoubleBarrier, LeaderLatch, LeaderSelector, Mutex, ReadWriteLock, Semaphore, SharedCount } from '../../src/client/recipes/index.js';
+import {
+  Barrier,
+  DistributedAtomicLong,
+  DistributedPriorityQueue,
+  DistributedQueue,
+  DoubleBarrier,
+  GroupMember,
+  LeaderLatch,
+  LeaderSelector,
+  Mutex,
+  ReadWriteLock,
+  Semaphore,
+  ServiceDiscovery,
+  serviceInstance,
+  buildUri,
+  SharedCount,
+  TEXT_SERIALIZER,
+  TreeCache,
+} from '../../src/client/recipes/index.js';
 import { CURATOR_JARS, describeWith, itWith, type RequirementName } from '../support/requirements.js';
 import { removeDir, startServerProcess, waitFor, type ServerProcess } from './harness.js';
 
@@ -227,5 +245,93 @@ describeWith(NEEDS, 'the recipes with Curator 5.4 on the same paths', () => {
     for (let index = 0; index < 40; index++) expect((await atomic.increment()).succeeded).toBe(true);
     await curatorLong.finished();
     expect((await atomic.get()).postValue).toBe(80n);
+  });
+
+  itWith(NEEDS, 'DistributedQueue: FIFO both ways, and DistributedPriorityQueue orders by priority, with Curator\'s item format', async () => {
+    const path = '/interop/queue';
+    const queue = new DistributedQueue(client, path, TEXT_SERIALIZER);
+    await new Probe(zk, ['queue-put', path, 'j1', 'j2', 'j3']).finished();
+    for (const item of ['t1', 't2']) await queue.put(item);
+    expect([await queue.take(5_000), await queue.take(5_000), await queue.take(5_000)]).toEqual(['j1', 'j2', 'j3']);
+    await queue.putMulti(['t3', 't4']);
+    const taker = new Probe(zk, ['queue-take', path, 4]);
+    expect((await taker.step('taken')).items).toEqual(['t1', 't2', 't3', 't4']);
+    await taker.finished();
+
+    const priorityPath = '/interop/priority';
+    const priority = new DistributedPriorityQueue(client, priorityPath, TEXT_SERIALIZER);
+    await new Probe(zk, ['priority-put', priorityPath, '5:java-5', '-3:java-minus-3', '10:java-10']).finished();
+    await priority.putWithPriority('ts-1', 1);
+    await priority.putWithPriority('ts-minus-7', -7);
+    const order: string[] = [];
+    for (let index = 0; index < 5; index++) order.push((await priority.take(5_000))!);
+    expect(order).toEqual(['ts-minus-7', 'java-minus-3', 'ts-1', 'java-5', 'java-10']);
+  });
+
+  itWith(NEEDS, 'TreeCache sees Curator\'s writes, and CuratorCache sees ours', async () => {
+    const path = '/interop/cache';
+    await client.create(path, 'root');
+    const cache = new TreeCache(client, path);
+    const added: string[] = [];
+    cache.on('added', (node) => added.push(node.path));
+    await cache.start();
+    const watcher = new Probe(zk, ['cache-watch', path, 4, 30_000]);
+    await watcher.step('watching');
+    await client.create(`${path}/a`, 'from-ts');
+    await client.setData(`${path}/a`, 'changed-by-ts');
+    await client.create(`${path}/a/b`, 'deep');
+    const seen = await watcher.step('seen');
+    expect(seen.events).toEqual(expect.arrayContaining([`created ${path}/a=from-ts`, `changed ${path}/a=changed-by-ts`, `created ${path}/a/b=deep`]));
+    await watcher.finished();
+
+    await new Probe(zk, ['queue-put', `${path}/q`, 'x']).finished(); // Curator makes nodes under the cached path
+    await waitFor(() => cache.children(`${path}/q`).length === 1, 15_000, 'the cache to see Curator\'s node');
+    expect(added).toEqual(expect.arrayContaining([path, `${path}/a`, `${path}/a/b`, `${path}/q`]));
+    await cache.close();
+  });
+
+  itWith(NEEDS, 'GroupMember: the TypeScript and Curator members see each other', async () => {
+    const path = '/interop/group';
+    const member = new GroupMember(client, path, 'ts-member', 'ts-payload');
+    await member.start();
+    const curator = new Probe(zk, ['group', path, 'java-member', 'java-payload', 1500]);
+    await curator.step('joined');
+    await waitFor(() => member.currentMembers().has('java-member'), 15_000, 'the Curator member');
+    expect(Buffer.from(member.currentMembers().get('java-member')!).toString()).toBe('java-payload');
+    expect((await curator.step('members')).members).toEqual([
+      ['java-member', 'java-payload'],
+      ['ts-member', 'ts-payload'],
+    ]);
+    await curator.finished();
+    await waitFor(() => !member.currentMembers().has('java-member'), 15_000, 'the Curator member to leave');
+    await member.close();
+  });
+
+  itWith(NEEDS, 'ServiceDiscovery: instances in x-discovery\'s JSON, registered by either side, found by the other', async () => {
+    const base = '/interop/services';
+    const registrar = new Probe(zk, ['discovery-register', base, 'api', 'java-1', '10.0.0.5', 8080, 3000]);
+    await registrar.step('registered');
+    const discovery = new ServiceDiscovery<{ zone: string }>(client, base);
+    const found = await discovery.queryForInstances('api');
+    expect(found).toMatchObject([{ name: 'api', id: 'java-1', address: '10.0.0.5', port: 8080, payload: { zone: 'java-zone' }, serviceType: 'DYNAMIC' }]);
+    expect(buildUri(found[0]!)).toBe('http://10.0.0.5:8080/status');
+
+    const ours = serviceInstance({ name: 'api', id: 'ts-1', address: '10.0.0.6', port: 9090, payload: { zone: 'ts-zone' }, uriSpec: '{scheme}://{address}:{port}/status' });
+    await discovery.register(ours);
+    expect((await client.exists(`${base}/api/ts-1`))?.ephemeralOwner).toBe(client.session.id);
+    const query = new Probe(zk, ['discovery-query', base, 'api']);
+    expect((await query.step('instances')).instances).toEqual(expect.arrayContaining(['java-1@10.0.0.5:8080 java-zone DYNAMIC http://10.0.0.5:8080/status', 'ts-1@10.0.0.6:9090 ts-zone DYNAMIC http://10.0.0.6:9090/status']));
+    await query.finished();
+
+    const provider = discovery.provider('api');
+    await provider.start();
+    const picks = new Set([provider.getInstance()?.id, provider.getInstance()?.id]);
+    expect(picks).toEqual(new Set(['java-1', 'ts-1'])); // round robin over both
+    await registrar.finished(); // Curator unregisters as it closes
+    await waitFor(() => provider.allInstances().length === 1, 15_000, "the Curator instance to go");
+    expect(provider.getInstance()?.id).toBe('ts-1');
+    await provider.close();
+    await discovery.close();
+    expect(await client.exists(`${base}/api/ts-1`)).toBeNull();
   });
 });
