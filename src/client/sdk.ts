@@ -390,10 +390,17 @@ export class Cairn extends Emitter<CairnEvents> {
     }
   }
 
-  async create(path: string, data: DataInput = null, options: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
+  /** `options.retry` overrides the client's retry policy for this call (NO_RETRY where a retry could create twice). */
+  async create(path: string, data: DataInput = null, options: CreateOptions & { retry?: RetryPolicy } = {}): Promise<{ path: string; stat: Stat }> {
     const request = op.create(path, data, options) as Extract<Request, { op: 'create' }>;
-    const { path: created, stat } = await this.expect(request, 'create');
-    return { path: created, stat };
+    const response = await this.submit(request, options.retry);
+    if (response.op !== 'create') throw keeperError('MarshallingError', undefined, `expected a create response, got ${response.op}`);
+    return { path: response.path, stat: response.stat };
+  }
+
+  /** Runs `operation` under the client's retry policy (it gets the attempt number, 0 first). */
+  retry<T>(operation: (attempt: number) => Promise<T>, policy: RetryPolicy = this.retryPolicy): Promise<T> {
+    return withRetries(policy, operation, undefined, () => this.closed);
   }
 
   getData(path: string): Promise<{ data: Uint8Array | null; stat: Stat }>;

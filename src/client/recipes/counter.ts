@@ -11,6 +11,7 @@ import { isKeeperError } from '../../core/errors.js';
 import { CreateMode } from '../../core/types.js';
 import { Emitter } from '../emitter.js';
 import type { Cairn } from '../sdk.js';
+import { isRetryable, NO_RETRY } from '../retry.js';
 import { createWithParents } from './paths.js';
 
 function isCode(error: unknown, name: string): boolean {
@@ -112,11 +113,16 @@ export class SharedCount extends Emitter<SharedCountEvents> {
   async trySet(previous: VersionedValue<number>, value: number): Promise<boolean> {
     try {
       if (previous.version < 0) await createWithParents(this.client, this.path, encodeInt32(value), CreateMode.PERSISTENT);
-      else await this.client.setData(this.path, encodeInt32(value), previous.version);
+      // Not retried by the SDK: after a lost answer a blind retry answers BadVersion for our own write.
+      else await this.client.submit({ op: 'setData', path: this.path, data: encodeInt32(value), version: previous.version }, NO_RETRY);
       return true;
     } catch (error) {
       if (isCode(error, 'BadVersion') || isCode(error, 'NodeExists') || isCode(error, 'NoNode')) return false;
-      throw error;
+      if (!isRetryable(error) || previous.version < 0) throw error;
+      // The answer was lost: the write was ours if the count moved one version on, to our value
+      // (as ambiguous as DistributedAtomicLong's, see AtomicValue.ambiguous).
+      const now = await this.get();
+      return now.version === previous.version + 1 && now.value === value;
     }
   }
 
@@ -130,6 +136,13 @@ export interface AtomicValue {
   succeeded: boolean;
   preValue: bigint;
   postValue: bigint;
+  /**
+   * The write's answer was lost to a broken connection and the value read afterwards was the one
+   * written: most likely ours, but a writer that started from the same value and wrote the same
+   * one cannot be told apart (ZooKeeper's conditional writes carry no writer's mark, and Curator's
+   * encoding has no room for one). Curator reports no such case; it retries and may count twice.
+   */
+  ambiguous?: boolean;
 }
 
 /** Curator's DistributedAtomicLong (optimistic mode): a 64-bit value changed atomically. */
@@ -159,16 +172,25 @@ export class DistributedAtomicLong {
   /** Applies `change` to the value atomically, retrying when another writer wins. */
   async update(change: (value: bigint) => bigint | null): Promise<AtomicValue> {
     let last = 0n;
+    let lost: { version: number; value: bigint } | null = null;
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const current = await this.read();
       last = current.value;
+      // A write whose answer was lost: if the node moved one version on, to what we wrote, take it as ours.
+      if (lost !== null && current.version === lost.version + 1 && current.value === lost.value) return { succeeded: true, preValue: current.value, postValue: lost.value, ambiguous: true };
+      lost = null;
       const next = change(current.value);
       if (next === null) return { succeeded: false, preValue: current.value, postValue: current.value };
       try {
+        // Not retried by the SDK: a retry after a lost answer could apply the change twice.
         if (current.version < 0) await createWithParents(this.client, this.path, encodeInt64(next), CreateMode.PERSISTENT);
-        else await this.client.setData(this.path, encodeInt64(next), current.version);
+        else await this.client.submit({ op: 'setData', path: this.path, data: encodeInt64(next), version: current.version }, NO_RETRY);
         return { succeeded: true, preValue: current.value, postValue: next };
       } catch (error) {
+        if (isRetryable(error) && current.version >= 0) {
+          lost = { version: current.version, value: next };
+          continue;
+        }
         if (!(isCode(error, 'BadVersion') || isCode(error, 'NodeExists') || isCode(error, 'NoNode'))) throw error;
       }
     }

@@ -5,6 +5,7 @@
 
 import { isKeeperError } from '../../core/errors.js';
 import { CreateMode } from '../../core/types.js';
+import { NO_RETRY, type RetryPolicy } from '../retry.js';
 import type { Cairn } from '../sdk.js';
 import type { DataInput } from '../data.js';
 
@@ -47,35 +48,32 @@ export async function ensureContainers(client: Cairn, path: string): Promise<voi
 }
 
 /** Creates `path` and its missing parents (as containers); NodeExists for `path` itself is the caller's. */
-export async function createWithParents(client: Cairn, path: string, data: DataInput, mode: number): Promise<string> {
+export async function createWithParents(client: Cairn, path: string, data: DataInput, mode: number, retry?: RetryPolicy): Promise<string> {
+  const options = retry === undefined ? { mode } : { mode, retry };
   try {
-    return (await client.create(path, data, { mode })).path;
+    return (await client.create(path, data, options)).path;
   } catch (error) {
     if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
     await ensureContainers(client, parentOf(path));
-    return (await client.create(path, data, { mode })).path;
+    return (await client.create(path, data, options)).path;
   }
 }
 
 /**
  * Creates a protected ephemeral sequential node `<parent>/_c_<uuid>-<name><sequence>`. A create
- * retried after a lost answer may have succeeded: the node with our uuid is then ours (Curator's
- * protected mode), so the retry never leaves a second one behind.
+ * whose answer was lost may have succeeded; a blind retry would leave a second node, ahead of which
+ * the first would wait forever. So each attempt after the first looks for the node with our uuid
+ * first, and only creates when there is none (Curator's protected mode).
  */
 export async function createProtectedSequential(client: Cairn, parent: string, name: string, data: DataInput, mode: number = CreateMode.EPHEMERAL_SEQUENTIAL): Promise<string> {
   const prefix = `${PROTECTED_PREFIX}${randomUuid()}-`;
-  for (let attempt = 0; ; attempt++) {
+  return client.retry(async (attempt) => {
     if (attempt > 0) {
       const found = await findProtected(client, parent, prefix);
       if (found !== null) return found;
     }
-    try {
-      return await createWithParents(client, joinPath(parent, `${prefix}${name}`), data, mode);
-    } catch (error) {
-      // The SDK retried already; a connection failure left here means it gave up: look once more.
-      if (!(isKeeperError(error) && (error.codeName === 'ConnectionLoss' || error.codeName === 'OperationTimeout')) || attempt >= 3) throw error;
-    }
-  }
+    return createWithParents(client, joinPath(parent, `${prefix}${name}`), data, mode, NO_RETRY);
+  });
 }
 
 async function findProtected(client: Cairn, parent: string, prefix: string): Promise<string | null> {

@@ -13,6 +13,7 @@
 import { isKeeperError } from '../../core/errors.js';
 import { CreateMode } from '../../core/types.js';
 import type { Cairn } from '../sdk.js';
+import { NO_RETRY } from '../retry.js';
 import { firedWithin } from './lock.js';
 import { createWithParents, joinPath } from './paths.js';
 
@@ -72,6 +73,12 @@ export function priorityKey(priority: number): string {
 }
 
 export class DistributedQueue<T> {
+  /**
+   * Items whose put lost its answer to a broken connection and was tried again: each may be in the
+   * queue twice (a sequential create carries no mark to find it by; Curator's put has the same
+   * window and does not report it).
+   */
+  readonly ambiguousPuts: T[] = [];
   private consuming = false;
   private loop: Promise<void> | null = null;
   private readonly stop = new AbortController();
@@ -94,7 +101,10 @@ export class DistributedQueue<T> {
 
   protected async putNode(items: readonly T[], name: string): Promise<string> {
     const data = encodeItems(items.map((item) => this.serializer.serialize(item)));
-    return createWithParents(this.client, joinPath(this.path, name), data, CreateMode.PERSISTENT_SEQUENTIAL);
+    return this.client.retry(async (attempt) => {
+      if (attempt > 0) this.ambiguousPuts.push(...items);
+      return createWithParents(this.client, joinPath(this.path, name), data, CreateMode.PERSISTENT_SEQUENTIAL, NO_RETRY);
+    });
   }
 
   /**
