@@ -83,6 +83,7 @@ describeWith(NEEDS, 'the recipes with Curator 5.4 on the same paths', () => {
     server = await startServerProcess();
     zk = `127.0.0.1:${server.clientPort}`;
     client = await connect({ servers: [server.grpcAddress], sessionTimeoutMs: 10_000 });
+    await client.create('/interop', null); // the tests' parent, so that each can run alone
   }, 60_000);
 
   afterAll(async () => {
