@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { UsageError } from './args.js';
 
 export const ENSEMBLE_USAGE = 'usage: cairn ensemble --size N [--observers M] --data-dir DIR [--base-port P]';
 
@@ -23,22 +24,22 @@ function parseArgs(argv: string[]): EnsembleArgs {
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     const [flag, inline] = arg.split('=', 2) as [string, string | undefined];
-    if (!['--size', '--observers', '--data-dir', '--base-port'].includes(flag)) throw new Error(`unknown option '${arg}'\n${ENSEMBLE_USAGE}`);
+    if (!['--size', '--observers', '--data-dir', '--base-port'].includes(flag)) throw new UsageError(`unknown option '${arg}'`, ENSEMBLE_USAGE);
     const value = inline ?? argv[++index];
-    if (value === undefined) throw new Error(`${flag} needs a value\n${ENSEMBLE_USAGE}`);
+    if (value === undefined) throw new UsageError(`${flag} needs a value`, ENSEMBLE_USAGE);
     values.set(flag, value);
   }
   const number = (flag: string, fallback: number | null): number | null => {
     const text = values.get(flag);
     if (text === undefined) return fallback;
-    if (!/^\d+$/.test(text)) throw new Error(`${flag} must be a whole number, not '${text}'`);
+    if (!/^\d+$/.test(text)) throw new UsageError(`${flag} must be a whole number, not '${text}'`, ENSEMBLE_USAGE);
     return Number(text);
   };
   const size = number('--size', null);
   const dataDir = values.get('--data-dir');
-  if (size === null || size < 1 || dataDir === undefined) throw new Error(ENSEMBLE_USAGE);
+  if (size === null || size < 1 || dataDir === undefined) throw new UsageError('--size and --data-dir are needed', ENSEMBLE_USAGE);
   const basePort = number('--base-port', null);
-  if (basePort !== null && (basePort < 1 || basePort + (size + (number('--observers', 0) ?? 0)) * 10 > 65535)) throw new Error(`--base-port ${basePort} leaves no room for the ports`);
+  if (basePort !== null && (basePort < 1 || basePort + (size + (number('--observers', 0) ?? 0)) * 10 > 65535)) throw new UsageError(`--base-port ${basePort} leaves no room for the ports`, ENSEMBLE_USAGE);
   return { size, observers: number('--observers', 0)!, dataDir: resolve(dataDir), basePort };
 }
 
