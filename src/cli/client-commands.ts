@@ -26,7 +26,7 @@ const SERVER_FLAGS = ['--server', '--session-timeout'];
 export const CLIENT_USAGE = {
   shell: 'usage: cairn shell [--server HOST:PORT[,…]] [--session-timeout MS]',
   get: 'usage: cairn get [--server …] [--output text|json] [-s] PATH',
-  put: 'usage: cairn put [--server …] [--output text|json] [-e] PATH VALUE   (creates, or sets when it exists)',
+  put: 'usage: cairn put [--server …] [--output text|json] [-e] PATH VALUE   (sets, or creates it and its parents)',
   ls: 'usage: cairn ls [--server …] [--output text|json] [-R] PATH',
   rm: 'usage: cairn rm [--server …] [-r] PATH',
   watch: 'usage: cairn watch [--server …] [--output text|json] [-r] [--count N] PATH',
@@ -126,6 +126,7 @@ async function oneShot(client: Cairn, name: ClientCommand, parsed: Parsed, mode:
         stat = await client.setData(path, value!);
       } catch (error) {
         if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
+        await ensureParents(client, path);
         stat = (await client.create(path, value!, { mode: parsed.switches.has('-e') ? CreateMode.EPHEMERAL : CreateMode.PERSISTENT })).stat;
         created = true;
       }
@@ -175,6 +176,16 @@ async function oneShot(client: Cairn, name: ClientCommand, parsed: Parsed, mode:
     }
     default:
       throw new UsageError(`unknown command ${name}`, usage);
+  }
+}
+
+/** Makes the missing ancestors of `path` as persistent nodes (put's keys need no prepared tree). */
+async function ensureParents(client: Cairn, path: string): Promise<void> {
+  const parts = path.split('/').filter((part) => part !== '');
+  for (let depth = 1; depth < parts.length; depth++) {
+    await client.create(`/${parts.slice(0, depth).join('/')}`, null).catch((error: unknown) => {
+      if (!(isKeeperError(error) && error.codeName === 'NodeExists')) throw error;
+    });
   }
 }
 
@@ -296,7 +307,10 @@ async function shell(client: Cairn): Promise<number> {
   });
   const state: ShellState = { watches: [] };
   const typed: string[] = [];
-  client.on('state', (connection) => stdio.err(`\nWATCHER::\n\nWatchedEvent state:${connection} type:None path:null`));
+  // Connection changes as zkCli shows them (the shell's own close is not news).
+  client.on('state', (connection) => {
+    if (connection !== 'CLOSED') stdio.err(`\nWATCHER::\n\nWatchedEvent state:${connection} type:None path:null`);
+  });
   const prompt = () => {
     if (interactive) {
       reader.setPrompt(`[cairn: ${client.server ?? 'disconnected'}(${client.state})] `);
