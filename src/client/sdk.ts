@@ -104,6 +104,8 @@ export const op = {
 
 const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 const DEFAULT_CONNECTION_TIMEOUT_MS = 15_000;
+/** The least time a connection attempt is given. */
+const MIN_ATTEMPT_MS = 1_000;
 /** Between two rounds over every server, as ZooKeeper's client waits up to a second. */
 const MAX_ROUND_PAUSE_MS = 1_000;
 
@@ -216,7 +218,9 @@ export class Cairn extends Emitter<CairnEvents> {
           sessionId: this.sessionId,
           password: this.password,
           lastZxidSeen: this.lastZxid,
-          connectTimeoutMs: Math.min(this.connectionTimeoutMs, this.sessionTimeoutMs),
+          // As ZooKeeper's client: a server gets its share of the session timeout to answer, so
+          // that a silent one (paused, or not serving yet) leaves time to try the others.
+          connectTimeoutMs: Math.min(this.connectionTimeoutMs, Math.max(MIN_ATTEMPT_MS, Math.floor(this.sessionTimeoutMs / this.servers.length))),
         });
         if (this.closed) {
           connection.detach();

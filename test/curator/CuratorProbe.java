@@ -3,7 +3,9 @@
 //
 //   java -cp <Curator, ZooKeeper and their dependencies' jars> CuratorProbe.java CONNECT COMMAND ARGS...
 //
-// It prints one JSON object per step ({"step": ..., "at": epoch ms, ...}) and exits 0 when done.
+// (the test compiles it once with javac and runs the class). It prints one JSON object per step
+// ({"step": ..., "at": epoch ms, ...}) and exits 0 when done. A hold of "stdin" lasts until a line
+// (or the end) arrives on stdin, so the test decides when a holder lets go.
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -57,6 +59,15 @@ public class CuratorProbe {
         step(name, "");
     }
 
+    /** Holds for that many milliseconds, or with "stdin" until the test says so. */
+    static void hold(String how) throws Exception {
+        if (how.equals("stdin")) {
+            new java.io.BufferedReader(new java.io.InputStreamReader(System.in, StandardCharsets.UTF_8)).readLine();
+            return;
+        }
+        Thread.sleep(Long.parseLong(how));
+    }
+
     public static void main(String[] args) throws Exception {
         String connect = args[0];
         String command = args[1];
@@ -93,7 +104,7 @@ public class CuratorProbe {
                 mutex.acquire();
                 mutex.acquire(); // re-entrant
                 step("acquired");
-                Thread.sleep(Long.parseLong(args[3]));
+                hold(args[3]);
                 step("releasing");
                 mutex.release();
                 mutex.release();
@@ -104,7 +115,7 @@ public class CuratorProbe {
                 InterProcessMutex chosen = args[3].equals("read") ? lock.readLock() : lock.writeLock();
                 chosen.acquire();
                 step("acquired");
-                Thread.sleep(Long.parseLong(args[4]));
+                hold(args[4]);
                 step("releasing");
                 chosen.release();
                 return;
@@ -113,7 +124,7 @@ public class CuratorProbe {
                 InterProcessSemaphoreV2 semaphore = new InterProcessSemaphoreV2(client, path, Integer.parseInt(args[3]));
                 Lease lease = semaphore.acquire();
                 step("acquired");
-                Thread.sleep(Long.parseLong(args[4]));
+                hold(args[4]);
                 step("releasing");
                 semaphore.returnLease(lease);
                 return;
@@ -123,7 +134,7 @@ public class CuratorProbe {
                 latch.start();
                 latch.await();
                 step("leader", "\"leaderId\":\"" + latch.getLeader().getId() + "\"");
-                Thread.sleep(Long.parseLong(args[4]));
+                hold(args[4]);
                 step("releasing");
                 latch.close();
                 return;
@@ -131,7 +142,7 @@ public class CuratorProbe {
             case "latch-participants": {
                 LeaderLatch latch = new LeaderLatch(client, path, args[3]);
                 latch.start();
-                Thread.sleep(Long.parseLong(args[4]));
+                hold(args[4]);
                 StringBuilder ids = new StringBuilder();
                 for (org.apache.curator.framework.recipes.leader.Participant participant : latch.getParticipants()) {
                     if (ids.length() > 0) ids.append(',');
@@ -180,7 +191,7 @@ public class CuratorProbe {
                 DistributedDoubleBarrier barrier = new DistributedDoubleBarrier(client, path, Integer.parseInt(args[3]));
                 if (!barrier.enter(60, TimeUnit.SECONDS)) throw new IllegalStateException("enter timed out");
                 step("entered");
-                Thread.sleep(Long.parseLong(args[4]));
+                hold(args[4]);
                 step("leaving");
                 if (!barrier.leave(60, TimeUnit.SECONDS)) throw new IllegalStateException("leave timed out");
                 step("left");
@@ -218,7 +229,7 @@ public class CuratorProbe {
                 ServiceDiscovery<java.util.Map> discovery = discovery(client, path);
                 discovery.registerService(instance);
                 step("registered");
-                Thread.sleep(Long.parseLong(args[7]));
+                hold(args[7]);
                 discovery.close();
                 return;
             }
@@ -280,7 +291,7 @@ public class CuratorProbe {
                 GroupMember member = new GroupMember(client, path, args[3], args[4].getBytes(StandardCharsets.UTF_8));
                 member.start();
                 step("joined");
-                Thread.sleep(Long.parseLong(args[5]));
+                hold(args[5]);
                 StringBuilder members = new StringBuilder();
                 for (java.util.Map.Entry<String, byte[]> entry : new java.util.TreeMap<>(member.getCurrentMembers()).entrySet()) {
                     members.append(members.length() == 0 ? "" : ",").append("[\"").append(entry.getKey()).append("\",\"").append(new String(entry.getValue(), StandardCharsets.UTF_8)).append("\"]");

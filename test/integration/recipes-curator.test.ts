@@ -3,9 +3,11 @@
 // must cooperate as two Curator clients would: a lock excludes the other side, a latch elects one
 // leader, a barrier holds both, counters add up.
 
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { connect, type Cairn } from '../../src/client/index.js';
 import {
@@ -42,14 +44,25 @@ interface Step {
   [fact: string]: unknown;
 }
 
+/** Where CuratorProbe.class is, compiled once for the file (a JVM compiling the source each run costs seconds). */
+let classes: string | undefined;
+
+function compileProbe(): string {
+  classes ??= mkdtempSync(join(tmpdir(), 'cairn-curator-'));
+  execFileSync('/usr/bin/javac', ['-nowarn', '-cp', CLASS_PATH, '-d', classes, resolve(ROOT, 'test/curator/CuratorProbe.java')], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return classes;
+}
+
 /** One CuratorProbe run: its steps as they come, and its end. */
 class Probe {
   readonly steps: Step[] = [];
   readonly exited: Promise<number | null>;
   private stderr = '';
+  private readonly child: ChildProcess;
 
   constructor(connectString: string, args: (string | number)[]) {
-    const child = spawn('/usr/bin/java', ['-cp', CLASS_PATH, resolve(ROOT, 'test/curator/CuratorProbe.java'), connectString, ...args.map(String)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/java', ['-cp', `${classes!}:${CLASS_PATH}`, 'CuratorProbe', connectString, ...args.map(String)], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       if (line.startsWith('{')) this.steps.push(JSON.parse(line) as Step);
     });
@@ -62,6 +75,11 @@ class Probe {
     const found = this.steps.find((step) => step.step === name);
     if (found === undefined) throw new Error(`Curator ended without "${name}": ${this.stderr}`);
     return found;
+  }
+
+  /** Ends a hold of "stdin". */
+  release(): void {
+    this.child.stdin!.end('release\n');
   }
 
   has(name: string): boolean {
@@ -80,6 +98,7 @@ describeWith(NEEDS, 'the recipes with Curator 5.4 on the same paths', () => {
   let zk: string;
 
   beforeAll(async () => {
+    compileProbe();
     server = await startServerProcess();
     zk = `127.0.0.1:${server.clientPort}`;
     client = await connect({ servers: [server.grpcAddress], sessionTimeoutMs: 10_000 });
@@ -87,6 +106,7 @@ describeWith(NEEDS, 'the recipes with Curator 5.4 on the same paths', () => {
   }, 60_000);
 
   afterAll(async () => {
+    if (classes !== undefined) rmSync(classes, { recursive: true, force: true });
     await client?.close();
     await server?.stop();
     if (server !== undefined) await removeDir(server.dataDir);
@@ -313,7 +333,7 @@ describeWith(NEEDS, 'the recipes with Curator 5.4 on the same paths', () => {
 
   itWith(NEEDS, 'ServiceDiscovery: instances in x-discovery\'s JSON, registered by either side, found by the other', async () => {
     const base = '/interop/services';
-    const registrar = new Probe(zk, ['discovery-register', base, 'api', 'java-1', '10.0.0.5', 8080, 3000]);
+    const registrar = new Probe(zk, ['discovery-register', base, 'api', 'java-1', '10.0.0.5', 8080, 'stdin']);
     await registrar.step('registered');
     const discovery = new ServiceDiscovery<{ zone: string }>(client, base);
     const found = await discovery.queryForInstances('api');
@@ -331,6 +351,7 @@ describeWith(NEEDS, 'the recipes with Curator 5.4 on the same paths', () => {
     await provider.start();
     const picks = new Set([provider.getInstance()?.id, provider.getInstance()?.id]);
     expect(picks).toEqual(new Set(['java-1', 'ts-1'])); // round robin over both
+    registrar.release();
     await registrar.finished(); // Curator unregisters as it closes
     await waitFor(() => provider.allInstances().length === 1, 15_000, "the Curator instance to go");
     expect(provider.getInstance()?.id).toBe('ts-1');

@@ -7,17 +7,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, type Cairn } from '../../src/client/index.js';
 import {
+  Barrier,
   DistributedAtomicLong,
+  DistributedPriorityQueue,
   DistributedQueue,
   DoubleBarrier,
   GroupMember,
   LeaderLatch,
+  LeaderSelector,
   Mutex,
   PersistentNode,
+  ReadWriteLock,
   Semaphore,
   ServiceDiscovery,
   serviceInstance,
+  SharedCount,
   TEXT_SERIALIZER,
+  TreeCache,
 } from '../../src/client/recipes/index.js';
 import { CairnUnaryClient } from '../../src/client/unary.js';
 import { removeDir, waitFor } from './harness.js';
@@ -27,7 +33,9 @@ let ensemble: Ensemble;
 
 beforeAll(async () => {
   // A restarted server comes back on new ports: each test's clients take the addresses of the moment.
-  ensemble = await startEnsemble({ voters: 3 });
+  // tickTime is 200 ms here, which caps sessions at 4 s (20 ticks); a failover under load may take
+  // longer than that, so allow the 20 s the clients ask for.
+  ensemble = await startEnsemble({ voters: 3, config: { maxSessionTimeout: 30_000 } });
   await ensemble.awaitServing(3);
 }, 90_000);
 
@@ -46,9 +54,9 @@ async function restartDead(): Promise<void> {
   await ensemble.awaitServing(3, 60_000);
 }
 
-/** A client that knows every server's gRPC address as of now. */
-function everyServer(): Promise<Cairn> {
-  return connect({ servers: ensemble.members.filter(alive).map((member) => member.grpcAddress), sessionTimeoutMs: 10_000 });
+/** A client that knows every server's gRPC address as of now (but `except`'s). */
+function everyServer(except?: EnsembleMember): Promise<Cairn> {
+  return connect({ servers: ensemble.members.filter((member) => alive(member) && member !== except).map((member) => member.grpcAddress), sessionTimeoutMs: 20_000 });
 }
 
 async function killLeader(): Promise<number> {
@@ -237,7 +245,8 @@ describe('the recipes when a client\'s session expires', () => {
   it('hands the lock, the leadership and the lease to others, and registers the ephemerals again in the new session', async () => {
     const only = ensemble.members.find((member) => ensemble.leader() !== member.id)!;
     const victim = await connect({ servers: [only.grpcAddress], sessionTimeoutMs: 2_000, connectionTimeoutMs: 30_000 });
-    const other = await everyServer();
+    // Not on the server about to be paused: it must go on meanwhile.
+    const other = await everyServer(only);
     const base = '/faults-expiry';
     const look = new CairnUnaryClient(ensemble.members.find((member) => member !== only && alive(member))!.grpcAddress, { timeoutMs: 15_000 });
     try {
@@ -285,6 +294,281 @@ describe('the recipes when a client\'s session expires', () => {
       await Promise.all([latch.close(), otherLatch.close(), node.close(), discovery.close(), member.close(), otherMutex.release()]);
     } finally {
       look.close();
+      await victim.close();
+      await other.close();
+    }
+  }, 120_000);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The other recipes, under each of the three faults
+
+/** Every path under `path`, itself included, as one client sees it after a sync. */
+async function treeOf(client: Cairn, path: string): Promise<string[]> {
+  await client.sync(path);
+  const paths = [path];
+  for (const child of (await client.getChildren(path)).children) paths.push(...(await treeOf(client, `${path}/${child}`)));
+  return paths.sort();
+}
+
+/** Readers and writers of one ReadWriteLock, checking that a writer is always alone. */
+function readWriteLoad(clients: Cairn[], path: string, stop: { done: boolean }) {
+  let readers = 0;
+  let writers = 0;
+  let violations = 0;
+  let sections = 0;
+  const loops = clients.map(async (client, index) => {
+    const lock = new ReadWriteLock(client, path);
+    const mutex = index === 0 ? lock.writeLock : lock.readLock;
+    while (!stop.done) {
+      await mutex.withLock(async () => {
+        if (index === 0) writers++;
+        else readers++;
+        if (writers > 1 || (writers === 1 && readers > 0)) violations++;
+        await new Promise((done) => setTimeout(done, 10));
+        if (index === 0) writers--;
+        else readers--;
+        sections++;
+      });
+    }
+  });
+  return { loops, violations: () => violations, sections: () => sections };
+}
+
+/** LeaderSelectors that re-queue, checking that two terms never overlap. */
+function selectorLoad(clients: Cairn[], path: string) {
+  let leading = 0;
+  let overlaps = 0;
+  let terms = 0;
+  const selectors = clients.map(
+    (client, index) =>
+      new LeaderSelector(
+        client,
+        path,
+        async () => {
+          if (++leading > 1) overlaps++;
+          await new Promise((done) => setTimeout(done, 30));
+          leading--;
+          terms++;
+        },
+        { id: `s${index}`, autoRequeue: true },
+      ),
+  );
+  for (const selector of selectors) selector.start();
+  return { selectors, overlaps: () => overlaps, terms: () => terms };
+}
+
+describe('every other recipe under each fault', () => {
+  it('with the leader killed: read-write lock, selector, barrier, priority queue, shared count, tree cache, registrations', async () => {
+    const clients = await Promise.all([0, 1, 2].map(() => everyServer()));
+    const base = '/faults-others-leader';
+    const stop = { done: false };
+    try {
+      await clients[0]!.create(base, null);
+      const rw = readWriteLoad(clients, `${base}/rw`, stop);
+      const selection = selectorLoad(clients, `${base}/selector`);
+      const barrier = new Barrier(clients[0]!, `${base}/barrier`);
+      await barrier.set();
+      const waiting = [1, 2].map((index) => new Barrier(clients[index]!, `${base}/barrier`).wait(60_000));
+      const queue = new DistributedPriorityQueue(clients[1]!, `${base}/priority`, TEXT_SERIALIZER);
+      const counts = clients.map((client) => new SharedCount(client, `${base}/count`));
+      for (const count of counts) await count.start();
+      let setsDone = 0;
+      const counting = counts.map(async (count) => {
+        for (let done = 0; done < 20; ) {
+          const seen = await count.get();
+          if (await count.trySet(seen, seen.value + 1)) {
+            done++;
+            setsDone++;
+          }
+        }
+      });
+      const cache = new TreeCache(clients[2]!, `${base}/tree`);
+      await clients[0]!.create(`${base}/tree`, null);
+      await cache.start();
+      const node = new PersistentNode(clients[0]!, `${base}/node`, 'n');
+      await node.start();
+      const member = new GroupMember(clients[1]!, `${base}/group`, 'm1');
+      await member.start();
+      const discovery = new ServiceDiscovery(clients[2]!, `${base}/services`);
+      await discovery.register(serviceInstance({ name: 'api', id: 'i1', address: '10.0.0.1', port: 1 }));
+
+      const writes = (async () => {
+        for (let index = 0; index < 20; index++) {
+          await clients[0]!.create(`${base}/tree/n${index}`, String(index));
+          await queue.putWithPriority(`item-${index}`, (index * 7) % 5);
+        }
+      })();
+      await waitFor(() => rw.sections() >= 10 && selection.terms() >= 5, 30_000, 'some sections and terms before the kill');
+      await killLeader();
+      await ensemble.awaitServing(2, 60_000);
+      await writes;
+      await Promise.all(counting);
+      const termsAfterKill = selection.terms();
+      await waitFor(() => selection.terms() >= termsAfterKill + 5, 60_000, 'terms after the kill');
+      await barrier.remove();
+      expect(await Promise.all(waiting)).toEqual([true, true]);
+      stop.done = true;
+      await Promise.all(rw.loops);
+      for (const selector of selection.selectors) await selector.close();
+
+      expect(rw.violations()).toBe(0);
+      expect(selection.overlaps()).toBe(0);
+      const taken: string[] = [];
+      for (let item = await queue.take(2_000); item !== null; item = await queue.take(2_000)) taken.push(item);
+      const priorities = taken.map((item) => (Number(item.split('-')[1]) * 7) % 5);
+      expect(priorities).toEqual([...priorities].sort((a, b) => a - b));
+      expect(new Set(taken).size).toBe(20);
+      expect(taken.length - 20).toBeLessThanOrEqual(queue.ambiguousPuts.length);
+      await clients[0]!.sync(base);
+      const total = (await counts[0]!.get()).value;
+      const ambiguous = counts.reduce((sum, count) => sum + count.ambiguousSets, 0);
+      expect(Math.abs(total - setsDone)).toBeLessThanOrEqual(ambiguous);
+      const tree = await treeOf(clients[2]!, `${base}/tree`);
+      await waitFor(() => [...cache.snapshot().keys()].sort().join() === tree.join(), 30_000, 'the cache to match the tree');
+      expect((await clients[1]!.exists(`${base}/node`))?.ephemeralOwner).toBe(clients[0]!.session.id);
+      expect(member.currentMembers().has('m1')).toBe(true);
+      expect((await discovery.queryForInstances('api')).map((instance) => instance.id)).toEqual(['i1']);
+      for (const count of counts) count.close();
+      await Promise.all([cache.close(), node.close(), member.close(), discovery.close()]);
+    } finally {
+      stop.done = true;
+      for (const client of clients) await client.close();
+      await restartDead();
+    }
+  }, 120_000);
+
+  it('with a client\'s connection lost: its locks, leadership, waits, queues, counters, cache and registrations carry on', async () => {
+    const victim = await everyServer();
+    const other = await everyServer();
+    const base = '/faults-others-connection';
+    try {
+      await other.create(base, null);
+      const write = new ReadWriteLock(victim, `${base}/rw`).writeLock;
+      expect(await write.acquire()).toBe(true);
+      const latch = new LeaderLatch(victim, `${base}/latch`, 'victim');
+      const otherLatch = new LeaderLatch(other, `${base}/latch`, 'other');
+      await latch.start();
+      await latch.await(10_000);
+      await otherLatch.start();
+      let aborted = false;
+      const selector = new LeaderSelector(victim, `${base}/selector`, async (signal) => {
+        await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+        aborted = true;
+      });
+      selector.start();
+      await waitFor(() => selector.hasLeadership, 10_000, 'the victim to lead the selector');
+      const barrier = new Barrier(other, `${base}/barrier`);
+      await barrier.set();
+      const waiting = new Barrier(victim, `${base}/barrier`).wait(60_000);
+      const entering = new DoubleBarrier(victim, `${base}/double`, 2).enter(60_000);
+      const consumed: string[] = [];
+      new DistributedQueue(victim, `${base}/queue`, TEXT_SERIALIZER).start((item) => void consumed.push(item));
+      const producer = new DistributedQueue(other, `${base}/queue`, TEXT_SERIALIZER);
+      const count = new SharedCount(victim, `${base}/count`);
+      await count.start();
+      const atomic = new DistributedAtomicLong(victim, `${base}/atomic`);
+      await other.create(`${base}/tree`, null);
+      const cache = new TreeCache(victim, `${base}/tree`);
+      await cache.start();
+      const node = new PersistentNode(victim, `${base}/node`, 'n');
+      await node.start();
+      const discovery = new ServiceDiscovery(victim, `${base}/services`);
+      await discovery.register(serviceInstance({ name: 'api', id: 'victim', address: '10.0.0.2', port: 2 }));
+      await producer.put('before');
+
+      const server = ensemble.members.find((candidate) => candidate.grpcAddress === victim.server)!;
+      await server.process!.stop('SIGKILL');
+      // While the victim is cut off: writes it must catch up with.
+      await producer.put('during');
+      await other.create(`${base}/tree/during`, 'x');
+      await victim.waitForState('RECONNECTED', 30_000);
+
+      expect(await new ReadWriteLock(other, `${base}/rw`).readLock.acquire(1_000)).toBe(false); // the write lock is still held
+      await write.release();
+      // Leadership was given up while SUSPENDED (it cannot know its node stands): one leader after.
+      await waitFor(() => [latch, otherLatch].filter((each) => each.hasLeadership).length === 1, 30_000, 'one latch leader');
+      expect(aborted).toBe(true);
+      await barrier.remove();
+      expect(await waiting).toBe(true);
+      expect(await new DoubleBarrier(other, `${base}/double`, 2).enter(30_000)).toBe(true);
+      expect(await entering).toBe(true);
+      await producer.put('after');
+      await waitFor(() => consumed.length === 3, 30_000, 'the consumer to catch up');
+      expect(consumed).toEqual(['before', 'during', 'after']);
+      const seen = await count.get();
+      expect(await count.trySet(seen, seen.value + 1)).toBe(true);
+      expect((await atomic.increment()).succeeded).toBe(true);
+      await waitFor(() => cache.get(`${base}/tree/during`) !== undefined, 30_000, 'the cache to see what happened while cut off');
+      expect((await other.exists(`${base}/node`))?.ephemeralOwner).toBe(victim.session.id);
+      expect((await new ServiceDiscovery(other, `${base}/services`).queryForInstances('api')).map((instance) => instance.id)).toEqual(['victim']);
+      count.close();
+      await Promise.all([latch.close(), otherLatch.close(), selector.close(), cache.close(), node.close(), discovery.close()]);
+    } finally {
+      await victim.close();
+      await other.close();
+      await restartDead();
+    }
+  }, 120_000);
+
+  it('with a client\'s session expired: others take its read lock and leadership, its waits and consumers go on in the new session', async () => {
+    const only = ensemble.members.find((member) => ensemble.leader() !== member.id)!;
+    const victim = await connect({ servers: [only.grpcAddress], sessionTimeoutMs: 2_000, connectionTimeoutMs: 30_000 });
+    // Not on the server about to be paused: it must go on meanwhile.
+    const other = await everyServer(only);
+    const base = '/faults-others-expiry';
+    try {
+      await other.create(base, null);
+      const read = new ReadWriteLock(victim, `${base}/rw`).readLock;
+      expect(await read.acquire()).toBe(true);
+      const otherWrite = new ReadWriteLock(other, `${base}/rw`).writeLock;
+      const writing = otherWrite.acquire(60_000);
+      let victimAborted = false;
+      const victimSelector = new LeaderSelector(victim, `${base}/selector`, async (signal) => {
+        await new Promise<void>((done) => signal.addEventListener('abort', () => done(), { once: true }));
+        victimAborted = true;
+      });
+      victimSelector.start();
+      await waitFor(() => victimSelector.hasLeadership, 10_000, 'the victim to lead');
+      let otherLed = false;
+      const otherSelector = new LeaderSelector(other, `${base}/selector`, async () => {
+        otherLed = true;
+      });
+      otherSelector.start();
+      const barrier = new Barrier(other, `${base}/barrier`);
+      await barrier.set();
+      const waiting = new Barrier(victim, `${base}/barrier`).wait(90_000);
+      const entering = new DoubleBarrier(victim, `${base}/double`, 3).enter(90_000).catch((error: unknown) => error);
+      const consumed: string[] = [];
+      new DistributedQueue(victim, `${base}/queue`, TEXT_SERIALIZER).start((item) => void consumed.push(item));
+      const producer = new DistributedQueue(other, `${base}/queue`, TEXT_SERIALIZER);
+      await other.create(`${base}/tree`, null);
+      const cache = new TreeCache(victim, `${base}/tree`);
+      await cache.start();
+      const atomic = new DistributedAtomicLong(victim, `${base}/atomic`);
+
+      only.process!.child.kill('SIGSTOP');
+      try {
+        await victim.waitForState('LOST', 30_000);
+        expect(await writing).toBe(true); // the victim's read lock went with its session
+        await waitFor(() => otherLed, 30_000, 'the other selector to lead');
+        expect(victimAborted).toBe(true);
+        await producer.put('while-lost');
+        await other.create(`${base}/tree/while-lost`, 'x');
+        await otherWrite.release();
+      } finally {
+        only.process!.child.kill('SIGCONT');
+      }
+      await victim.waitForState('RECONNECTED', 45_000);
+      // A member whose ephemeral went with the session cannot have entered: its enter fails.
+      expect(await entering).toMatchObject({ codeName: 'SessionExpired' });
+      await barrier.remove();
+      expect(await waiting).toBe(true);
+      await waitFor(() => consumed.includes('while-lost'), 30_000, 'the consumer to go on in the new session');
+      await waitFor(() => cache.get(`${base}/tree/while-lost`) !== undefined, 30_000, 'the cache to rebuild');
+      expect((await atomic.increment()).succeeded).toBe(true);
+      await Promise.all([victimSelector.close(), otherSelector.close(), cache.close()]);
+    } finally {
       await victim.close();
       await other.close();
     }

@@ -25,7 +25,7 @@ const PAGE = `<!doctype html>
 import { connect, EventType, ExponentialBackoffRetry } from '/cairn-client.js';
 window.log = { states: [], events: [], errors: [] };
 window.start = async (servers, root) => {
-  const client = await connect({ servers, sessionTimeoutMs: 8000, retryPolicy: new ExponentialBackoffRetry(100, 10, 1000) });
+  const client = await connect({ servers, sessionTimeoutMs: 20000, retryPolicy: new ExponentialBackoffRetry(100, 10, 1000) });
   window.client = client;
   client.on('state', (state) => window.log.states.push(state));
   await client.create(root + '/from-browser', 'hello', { mode: 1 });
@@ -59,7 +59,7 @@ describeWith('chromium', 'the SDK in a browser', () => {
     await new Promise<void>((done) => pageServer.listen(0, '127.0.0.1', done));
     const address = pageServer.address();
     pageUrl = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}/`;
-    ensemble = await startEnsemble({ voters: 3, config: { 'http.allowedOrigins': new URL(pageUrl).origin } });
+    ensemble = await startEnsemble({ voters: 3, config: { 'http.allowedOrigins': new URL(pageUrl).origin, maxSessionTimeout: 30_000 } });
     await ensemble.awaitServing(3);
     userDataDir = await mkdtemp(join(tmpdir(), 'cairn-chromium-'));
   }, 90_000);

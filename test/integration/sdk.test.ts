@@ -17,7 +17,9 @@ const text = (data: Uint8Array | null): string | null => (data === null ? null :
 let ensemble: Ensemble;
 
 beforeAll(async () => {
-  ensemble = await startEnsemble({ voters: 3 });
+  // tickTime is 200 ms here, which caps sessions at 4 s (20 ticks); a failover under load may take
+  // longer than that, so allow the 20 s the clients ask for.
+  ensemble = await startEnsemble({ voters: 3, config: { maxSessionTimeout: 30_000 } });
   await ensemble.awaitServing(3);
 }, 90_000);
 
@@ -92,7 +94,7 @@ describe('the package', () => {
 for (const transport of ['grpc', 'websocket'] as const) {
   describe(`the SDK over ${transport}`, () => {
     it('does CRUD, multi with a TransactionError, one-shot and persistent watches as async iterators', async () => {
-      const client = await connect({ servers: ensemble.members.map((member) => addressOf(member, transport)), sessionTimeoutMs: 10_000 });
+      const client = await connect({ servers: ensemble.members.map((member) => addressOf(member, transport)), sessionTimeoutMs: 20_000 });
       try {
         expect(client.state).toBe('CONNECTED');
         const base = `/sdk-crud-${transport}`;
@@ -132,7 +134,7 @@ for (const transport of ['grpc', 'websocket'] as const) {
     });
 
     it('survives a SIGKILL of its server: SUSPENDED, RECONNECTED with the same session, ephemerals, identities and watches kept', async () => {
-      const client = await connect({ servers: ensemble.members.map((member) => addressOf(member, transport)), sessionTimeoutMs: 10_000 });
+      const client = await connect({ servers: ensemble.members.map((member) => addressOf(member, transport)), sessionTimeoutMs: 20_000 });
       const states = recordStates(client);
       const base = `/sdk-failover-${transport}`;
       try {
@@ -180,7 +182,7 @@ for (const transport of ['grpc', 'websocket'] as const) {
     it('retries an operation the broken connection failed, under the retry policy', async () => {
       const client = await connect({
         servers: ensemble.members.map((member) => addressOf(member, transport)),
-        sessionTimeoutMs: 10_000,
+        sessionTimeoutMs: 20_000,
         retryPolicy: new RetryNTimes(20, 200),
       });
       const base = `/sdk-retry-${transport}`;

@@ -10,7 +10,7 @@
 import { isKeeperError } from '../../core/errors.js';
 import { CreateMode } from '../../core/types.js';
 import type { Cairn } from '../sdk.js';
-import { firedWithin } from './lock.js';
+import { firedWithin, settledOf } from './lock.js';
 import { createWithParents, joinPath, randomUuid } from './paths.js';
 
 function isCode(error: unknown, name: string): boolean {
@@ -48,7 +48,8 @@ export class Barrier {
       const { stat, watch } = await this.client.exists(this.path, { watch: true });
       if (stat === null) return true;
       const left = deadline === undefined ? undefined : deadline - Date.now();
-      if ((left !== undefined && left <= 0) || !(await firedWithin(watch, left))) return false;
+      // The barrier's node outlives sessions: a watch lost with ours only means look again.
+      if ((left !== undefined && left <= 0) || !(await firedWithin(settledOf(watch), left))) return false;
     }
   }
 }

@@ -53,6 +53,8 @@ export interface SharedCountEvents {
 
 /** Curator's SharedCount: an int everyone can read, set, or set only if unchanged since read. */
 export class SharedCount extends Emitter<SharedCountEvents> {
+  /** trySet calls whose answer was lost and that were judged from the count read afterwards (see AtomicValue.ambiguous). */
+  ambiguousSets = 0;
   private watching = false;
 
   constructor(
@@ -112,15 +114,16 @@ export class SharedCount extends Emitter<SharedCountEvents> {
   /** Sets `value` only if the count is still at `previous`'s version; false when someone changed it first. */
   async trySet(previous: VersionedValue<number>, value: number): Promise<boolean> {
     try {
-      if (previous.version < 0) await createWithParents(this.client, this.path, encodeInt32(value), CreateMode.PERSISTENT);
-      // Not retried by the SDK: after a lost answer a blind retry answers BadVersion for our own write.
+      // Not retried by the SDK: after a lost answer a blind retry answers BadVersion (or NodeExists) for our own write.
+      if (previous.version < 0) await createWithParents(this.client, this.path, encodeInt32(value), CreateMode.PERSISTENT, NO_RETRY);
       else await this.client.submit({ op: 'setData', path: this.path, data: encodeInt32(value), version: previous.version }, NO_RETRY);
       return true;
     } catch (error) {
       if (isCode(error, 'BadVersion') || isCode(error, 'NodeExists') || isCode(error, 'NoNode')) return false;
-      if (!isRetryable(error) || previous.version < 0) throw error;
+      if (!isRetryable(error)) throw error;
       // The answer was lost: the write was ours if the count moved one version on, to our value
       // (as ambiguous as DistributedAtomicLong's, see AtomicValue.ambiguous).
+      this.ambiguousSets++;
       const now = await this.get();
       return now.version === previous.version + 1 && now.value === value;
     }
@@ -137,10 +140,10 @@ export interface AtomicValue {
   preValue: bigint;
   postValue: bigint;
   /**
-   * The write's answer was lost to a broken connection and the value read afterwards was the one
-   * written: most likely ours, but a writer that started from the same value and wrote the same
-   * one cannot be told apart (ZooKeeper's conditional writes carry no writer's mark, and Curator's
-   * encoding has no room for one). Curator reports no such case; it retries and may count twice.
+   * A write's answer was lost to a broken connection, so the change may have been applied once
+   * more or once less than reported: ZooKeeper's conditional writes carry no writer's mark to find
+   * out by, and Curator's encoding has no room for one. Curator does not report it; it retries and
+   * may count twice.
    */
   ambiguous?: boolean;
 }
@@ -169,32 +172,41 @@ export class DistributedAtomicLong {
     return { succeeded: true, preValue: value, postValue: value };
   }
 
-  /** Applies `change` to the value atomically, retrying when another writer wins. */
+  /**
+   * Applies `change` to the value atomically, retrying when another writer wins. An attempt whose
+   * answer was lost makes the outcome `ambiguous`: it may have been applied, and then a later
+   * attempt applies the change again (when others wrote meanwhile), or be taken as applied when it
+   * was not (when the value it would have written is there, written by another).
+   */
   async update(change: (value: bigint) => bigint | null): Promise<AtomicValue> {
     let last = 0n;
     let lost: { version: number; value: bigint } | null = null;
+    let ambiguous = false;
+    const outcome = (value: AtomicValue): AtomicValue => (ambiguous ? { ...value, ambiguous: true } : value);
     for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
       const current = await this.read();
       last = current.value;
       // A write whose answer was lost: if the node moved one version on, to what we wrote, take it as ours.
-      if (lost !== null && current.version === lost.version + 1 && current.value === lost.value) return { succeeded: true, preValue: current.value, postValue: lost.value, ambiguous: true };
+      if (lost !== null && current.version === lost.version + 1 && current.value === lost.value) return outcome({ succeeded: true, preValue: current.value, postValue: lost.value });
       lost = null;
       const next = change(current.value);
-      if (next === null) return { succeeded: false, preValue: current.value, postValue: current.value };
+      if (next === null) return outcome({ succeeded: false, preValue: current.value, postValue: current.value });
       try {
         // Not retried by the SDK: a retry after a lost answer could apply the change twice.
-        if (current.version < 0) await createWithParents(this.client, this.path, encodeInt64(next), CreateMode.PERSISTENT);
+        if (current.version < 0) await createWithParents(this.client, this.path, encodeInt64(next), CreateMode.PERSISTENT, NO_RETRY);
         else await this.client.submit({ op: 'setData', path: this.path, data: encodeInt64(next), version: current.version }, NO_RETRY);
-        return { succeeded: true, preValue: current.value, postValue: next };
+        return outcome({ succeeded: true, preValue: current.value, postValue: next });
       } catch (error) {
-        if (isRetryable(error) && current.version >= 0) {
+        // (A create that was applied leaves version 0: "one version on" from the missing node's -1.)
+        if (isRetryable(error)) {
           lost = { version: current.version, value: next };
+          ambiguous = true;
           continue;
         }
         if (!(isCode(error, 'BadVersion') || isCode(error, 'NodeExists') || isCode(error, 'NoNode'))) throw error;
       }
     }
-    return { succeeded: false, preValue: last, postValue: last };
+    return outcome({ succeeded: false, preValue: last, postValue: last });
   }
 
   add(delta: bigint): Promise<AtomicValue> {

@@ -134,6 +134,17 @@ export async function firedWithin(watch: PromiseLike<unknown>, timeoutMs: number
   }
 }
 
+/**
+ * A watch that settles either way: for recipes whose nodes outlive sessions (a barrier, a queue), a
+ * watch lost with the session means only "look again", not failure.
+ */
+export function settledOf(watch: PromiseLike<unknown>): Promise<void> {
+  return Promise.resolve(watch).then(
+    () => undefined,
+    () => undefined,
+  );
+}
+
 /** Curator's InterProcessMutex: re-entrant (acquire twice, release twice) for this object. */
 export class Mutex {
   private holds = 0;

@@ -14,7 +14,7 @@ import { isKeeperError } from '../../core/errors.js';
 import { CreateMode } from '../../core/types.js';
 import type { Cairn } from '../sdk.js';
 import { NO_RETRY } from '../retry.js';
-import { firedWithin } from './lock.js';
+import { firedWithin, settledOf } from './lock.js';
 import { createWithParents, joinPath } from './paths.js';
 
 const VERSION = 0x00010001;
@@ -120,7 +120,8 @@ export class DistributedQueue<T> {
         if (items !== null && items.length > 0) return items[0]!;
       }
       const left = deadline === undefined ? undefined : deadline - Date.now();
-      if ((left !== undefined && left <= 0) || !(await firedWithin(watch, left, this.stop.signal))) return null;
+      // Items outlive sessions: a watch lost with ours only means look again.
+      if ((left !== undefined && left <= 0) || !(await firedWithin(settledOf(watch), left, this.stop.signal))) return null;
     }
   }
 
@@ -137,7 +138,7 @@ export class DistributedQueue<T> {
             const items = await this.claim(name);
             for (const item of items ?? []) await consume(item);
           }
-          if (names.length === 0) await firedWithin(watch, undefined, this.stop.signal);
+          if (names.length === 0) await firedWithin(settledOf(watch), undefined, this.stop.signal);
         } catch {
           if (!this.consuming) return;
           await new Promise((resolve) => setTimeout(resolve, 200));
