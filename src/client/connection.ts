@@ -18,7 +18,6 @@ import { isKeeperError, KeeperError, keeperError } from '../core/errors.js';
 import {
   AddWatchMode,
   CreateMode,
-  type ACL,
   type GetChildrenResponse,
   type GetDataResponse,
   type MultiOp,
@@ -31,11 +30,11 @@ import {
   type Stat,
   type WatchEvent,
   type WatcherType,
-  type WhoAmIResponse,
 } from '../core/types.js';
 import type { ChannelSettings } from './channel.js';
 import { defaultAcl, toData, type CreateOptions, type DataInput } from './data.js';
-import { Emitter, unref } from './emitter.js';
+import { unref } from './emitter.js';
+import { Operations } from './operations.js';
 import type { MessagePipe, PipeFactory } from './pipe.js';
 import { EventQueue } from './events.js';
 import { Fifo } from '../api/grpc/fifo.js';
@@ -84,7 +83,7 @@ export interface CairnClientEvents {
 }
 
 /** A session on one Cairn server over one stream. Events: 'event' (WatchEvent), 'end' (SessionEnd). */
-export class SessionConnection extends Emitter<CairnClientEvents> {
+export class SessionConnection extends Operations<CairnClientEvents> {
   private state: SessionState = 'connecting';
   private readonly pipe: MessagePipe;
   private readonly pending = new Fifo<Pending>();
@@ -288,12 +287,6 @@ export class SessionConnection extends Emitter<CairnClientEvents> {
     });
   }
 
-  private async expect<O extends Response['op']>(request: Request, op: O): Promise<Extract<Response, { op: O }>> {
-    const response = await this.submit(request);
-    if (response.op !== op) throw keeperError('MarshallingError', undefined, `expected a ${op} response, got ${response.op}`);
-    return response as Extract<Response, { op: O }>;
-  }
-
   async create(path: string, data: DataInput, options: CreateOptions = {}): Promise<{ path: string; stat: Stat }> {
     const request: Request = { op: 'create', path, data: toData(data), acl: defaultAcl(options.acl), mode: (options.mode ?? CreateMode.PERSISTENT) as CreateMode };
     if (options.ttl !== undefined) request.ttl = options.ttl;
@@ -315,14 +308,6 @@ export class SessionConnection extends Emitter<CairnClientEvents> {
     return { children, stat };
   }
 
-  async setData(path: string, data: DataInput, version = -1): Promise<Stat> {
-    return (await this.expect({ op: 'setData', path, data: toData(data), version }, 'setData')).stat;
-  }
-
-  async delete(path: string, version = -1): Promise<void> {
-    await this.expect({ op: 'delete', path, version }, 'delete');
-  }
-
   async multi(ops: MultiOp[]): Promise<MultiResult[]> {
     return (await this.expect({ op: 'multi', ops }, 'multi')).results;
   }
@@ -333,33 +318,6 @@ export class SessionConnection extends Emitter<CairnClientEvents> {
 
   async sync(path: string): Promise<string> {
     return (await this.expect({ op: 'sync', path }, 'sync')).path;
-  }
-
-  async getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
-    const { acl, stat } = await this.expect({ op: 'getACL', path }, 'getACL');
-    return { acl, stat };
-  }
-
-  async setACL(path: string, acl: ACL[], version = -1): Promise<Stat> {
-    return (await this.expect({ op: 'setACL', path, acl, version }, 'setACL')).stat;
-  }
-
-  async getAllChildrenNumber(path: string): Promise<number> {
-    return (await this.expect({ op: 'getAllChildrenNumber', path }, 'getAllChildrenNumber')).totalNumber;
-  }
-
-  async getEphemerals(prefixPath = '/'): Promise<string[]> {
-    return (await this.expect({ op: 'getEphemerals', prefixPath }, 'getEphemerals')).paths;
-  }
-
-  /** ZooKeeper addAuth, e.g. ('digest', 'user:password'). */
-  async addAuth(scheme: string, credentials: Uint8Array | string): Promise<void> {
-    const bytes = typeof credentials === 'string' ? new TextEncoder().encode(credentials) : credentials;
-    await this.expect({ op: 'auth', scheme, credentials: bytes }, 'auth');
-  }
-
-  async whoAmI(): Promise<WhoAmIResponse['clientInfo']> {
-    return (await this.expect({ op: 'whoAmI' }, 'whoAmI')).clientInfo;
   }
 
   async addWatch(path: string, mode: AddWatchMode = AddWatchMode.PERSISTENT): Promise<void> {

@@ -22,18 +22,17 @@ import {
   AddWatchMode,
   CreateMode,
   WatcherType,
-  type ACL,
   type MultiOp,
   type MultiResult,
   type Request,
   type Response,
   type Stat,
   type WatchEvent,
-  type WhoAmIResponse,
 } from '../core/types.js';
 import { errorByCode } from '../core/errors.js';
 import { defaultAcl, toData, type CreateOptions, type DataInput } from './data.js';
-import { Emitter, unref } from './emitter.js';
+import { unref } from './emitter.js';
+import { Operations } from './operations.js';
 import type { PipeFactory } from './pipe.js';
 import { ExponentialBackoffRetry, withRetries, type RetryPolicy } from './retry.js';
 import { SessionConnection as Connection, type SessionEnd } from './connection.js';
@@ -124,7 +123,7 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return copy;
 }
 
-export class Cairn extends Emitter<CairnEvents> {
+export class Cairn extends Operations<CairnEvents> {
   private readonly servers: string[];
   private nextServer = 0;
   private connection: Connection | null = null;
@@ -372,14 +371,8 @@ export class Cairn extends Emitter<CairnEvents> {
   }
 
   /** Any request, retried under the policy; resolves with its response or rejects with a KeeperError. */
-  async submit(request: Request, retry: RetryPolicy = this.retryPolicy): Promise<Response> {
+  override async submit(request: Request, retry: RetryPolicy = this.retryPolicy): Promise<Response> {
     return withRetries(retry, () => this.attempt(request), undefined, () => this.closed);
-  }
-
-  private async expect<O extends Response['op']>(request: Request, op: O): Promise<Extract<Response, { op: O }>> {
-    const response = await this.submit(request);
-    if (response.op !== op) throw keeperError('MarshallingError', undefined, `expected a ${op} response, got ${response.op}`);
-    return response as Extract<Response, { op: O }>;
   }
 
   /** Runs a request that sets a one-shot watch: the watch is in place before the request is sent. */
@@ -437,14 +430,6 @@ export class Cairn extends Emitter<CairnEvents> {
     return { children: response.children, stat: response.stat, watch };
   }
 
-  async setData(path: string, data: DataInput, version = -1): Promise<Stat> {
-    return (await this.expect({ op: 'setData', path, data: toData(data), version }, 'setData')).stat;
-  }
-
-  async delete(path: string, version = -1): Promise<void> {
-    await this.expect({ op: 'delete', path, version }, 'delete');
-  }
-
   /** All or nothing. A failure rejects with a TransactionError carrying every op's result. */
   async multi(ops: MultiOp[]): Promise<MultiResult[]> {
     const { results } = await this.expect({ op: 'multi', ops }, 'multi');
@@ -460,32 +445,10 @@ export class Cairn extends Emitter<CairnEvents> {
     await this.expect({ op: 'sync', path }, 'sync');
   }
 
-  async getACL(path: string): Promise<{ acl: ACL[]; stat: Stat }> {
-    const { acl, stat } = await this.expect({ op: 'getACL', path }, 'getACL');
-    return { acl, stat };
-  }
-
-  async setACL(path: string, acl: ACL[], version = -1): Promise<Stat> {
-    return (await this.expect({ op: 'setACL', path, acl, version }, 'setACL')).stat;
-  }
-
-  async getAllChildrenNumber(path: string): Promise<number> {
-    return (await this.expect({ op: 'getAllChildrenNumber', path }, 'getAllChildrenNumber')).totalNumber;
-  }
-
-  async getEphemerals(prefixPath = '/'): Promise<string[]> {
-    return (await this.expect({ op: 'getEphemerals', prefixPath }, 'getEphemerals')).paths;
-  }
-
   /** ZooKeeper addAuth, e.g. ('digest', 'user:password'); kept and sent again on every new connection. */
-  async addAuth(scheme: string, credentials: string | Uint8Array): Promise<void> {
-    const bytes = typeof credentials === 'string' ? new TextEncoder().encode(credentials) : credentials;
-    await this.expect({ op: 'auth', scheme, credentials: bytes }, 'auth');
+  override async addAuth(scheme: string, credentials: string | Uint8Array): Promise<void> {
+    await super.addAuth(scheme, credentials);
     this.auth.push({ scheme, credentials });
-  }
-
-  async whoAmI(): Promise<WhoAmIResponse['clientInfo']> {
-    return (await this.expect({ op: 'whoAmI' }, 'whoAmI')).clientInfo;
   }
 
   /**
