@@ -225,8 +225,9 @@ export class Cairn extends Operations<CairnEvents> {
           connection.detach();
           return;
         }
-        await this.adopt(connection);
-        return;
+        if (await this.adopt(connection)) return;
+        // It broke while its session was being restored: an attempt that failed, like any other.
+        throw keeperError('ConnectionLoss', undefined, `the connection to ${server} broke while the session was restored`);
       } catch (error) {
         if (isKeeperError(error) && error.codeName === 'SessionExpired' && this.sessionId !== 0) this.loseSession();
         if (++attemptsThisRound >= this.servers.length) {
@@ -237,8 +238,12 @@ export class Cairn extends Operations<CairnEvents> {
     }
   }
 
-  /** A connection is open: restore the session's identities and watches, then let requests through. */
-  private async adopt(connection: Connection): Promise<void> {
+  /**
+   * A connection is open: restore the session's identities and watches, then let requests through.
+   * False when it broke meanwhile (this loop, still running, must go on: ensureConnecting would not
+   * start another).
+   */
+  private async adopt(connection: Connection): Promise<boolean> {
     const resumed = this.sessionId !== 0 && connection.sessionId === this.sessionId;
     this.connection = connection;
     this.sessionId = connection.sessionId;
@@ -248,24 +253,27 @@ export class Cairn extends Operations<CairnEvents> {
     connection.on('end', (end) => this.onConnectionEnd(connection, end));
     if (connection.ended !== undefined) {
       this.onConnectionEnd(connection, connection.ended);
-      return;
+      return false;
     }
     try {
       for (const { scheme, credentials } of this.auth) await connection.addAuth(scheme, credentials);
       // Watches go back only on a resumed session: a new one (after LOST) has none to restore.
       const setWatches = resumed ? this.watches.toSetWatches(this.lastZxid) : null;
       if (setWatches !== null) await connection.submit(setWatches);
-    } catch (error) {
-      // The connection broke again while restoring: onConnectionEnd has it in hand.
-      if (this.connection === connection) connection.detach();
-      void error;
-      return;
+    } catch {
+      // The connection broke again while restoring (onConnectionEnd saw it), or a restore was refused.
+      if (this.connection === connection) {
+        this.connection = null;
+        connection.detach();
+      }
+      return false;
     }
-    if (this.connection !== connection) return;
+    if (this.connection !== connection) return false;
     this.clearSuspension();
     this.setState(this.everConnected ? 'RECONNECTED' : 'CONNECTED');
     this.everConnected = true;
     for (const waiter of this.connectedWaiters.splice(0)) waiter();
+    return true;
   }
 
   private onConnectionEnd(connection: Connection, end: SessionEnd): void {

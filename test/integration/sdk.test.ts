@@ -7,7 +7,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, EventType, isKeeperError, op, RetryNTimes, TransactionError, type Cairn, type ConnectionState, type WatchEvent } from '../../src/client/index.js';
+import { Cairn as CairnClass, connect, EventType, isKeeperError, op, RetryNTimes, TransactionError, type Cairn, type ConnectionState, type WatchEvent } from '../../src/client/index.js';
+import { grpcPipe } from '../../src/client/grpc-pipe.js';
+import type { MessagePipe, PipeFactory, PipeListener } from '../../src/client/pipe.js';
+import { keeperError } from '../../src/core/errors.js';
 import { CairnUnaryClient } from '../../src/client/unary.js';
 import { removeDir, waitFor } from './harness.js';
 import { startEnsemble, type Ensemble, type EnsembleMember } from './ensemble-harness.js';
@@ -239,3 +242,57 @@ for (const transport of ['grpc', 'websocket'] as const) {
     }, 120_000);
   });
 }
+
+describe('the SDK when a connection breaks while the session is being restored', () => {
+  // Found by a full run under load: the reconnect loop ended once a connection was open, even if it
+  // broke again during the restore (SetWatches), and nothing started another: the client stayed
+  // SUSPENDED, then LOST, for good. A pipe that breaks on cue makes the race certain.
+  it('tries the next server and resumes the session there', async () => {
+    const pipes: { inner: MessagePipe; listener: PipeListener }[] = [];
+    const breakOn = { setWatches: true };
+    const makePipe = (server: string): PipeFactory => (listener) => {
+      const inner = grpcPipe(server)(listener);
+      const entry = { inner, listener };
+      pipes.push(entry);
+      const cut = () => {
+        inner.close();
+        queueMicrotask(() => listener.onEnd(keeperError('ConnectionLoss', undefined, 'cut by the test')));
+      };
+      return {
+        write(message) {
+          if (message.request?.setWatches !== undefined && breakOn.setWatches) {
+            breakOn.setWatches = false;
+            cut();
+            return true;
+          }
+          return inner.write(message);
+        },
+        close: () => inner.close(),
+      };
+    };
+    const client = await CairnClass.connectWith(makePipe, { servers: ensemble.members.map((member) => member.grpcAddress), sessionTimeoutMs: 20_000 });
+    const states = recordStates(client);
+    const outside = observer();
+    try {
+      const path = '/sdk-restore-break';
+      await client.create(path, 'v0');
+      const { watch } = await client.getData(path, { watch: true });
+      const sessionId = client.session.id;
+      // Cut the first connection; the second breaks as it sends SetWatches; the third must follow.
+      const first = pipes[0]!;
+      first.inner.close();
+      first.listener.onEnd(keeperError('ConnectionLoss', undefined, 'cut by the test'));
+      await client.waitForState('RECONNECTED', 30_000);
+      expect(breakOn.setWatches).toBe(false);
+      expect(pipes.length).toBeGreaterThanOrEqual(3);
+      expect(states).toEqual(['SUSPENDED', 'RECONNECTED']);
+      expect(client.session.id).toBe(sessionId);
+      await outside.set(path, 'v1');
+      expect(await watch).toMatchObject({ type: EventType.NodeDataChanged, path });
+      await client.delete(path);
+    } finally {
+      outside.close();
+      await client.close();
+    }
+  });
+});
