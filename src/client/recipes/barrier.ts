@@ -11,7 +11,7 @@ import { isKeeperError } from '../../core/errors.js';
 import { CreateMode } from '../../core/types.js';
 import type { Cairn } from '../sdk.js';
 import { firedWithin, settledOf } from './lock.js';
-import { createWithParents, joinPath, randomUuid } from './paths.js';
+import { createWithParents, deleteIfPresent, joinPath, randomUuid } from './paths.js';
 
 function isCode(error: unknown, name: string): boolean {
   return isKeeperError(error) && error.codeName === name;
@@ -34,11 +34,7 @@ export class Barrier {
 
   /** Lowers it: every waiter goes on. */
   async remove(): Promise<void> {
-    try {
-      await this.client.delete(this.path);
-    } catch (error) {
-      if (!isCode(error, 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, this.path);
   }
 
   /** Waits while the barrier stands; true once it is down, false after `timeoutMs`. */
@@ -125,19 +121,11 @@ export class DoubleBarrier {
       const left = deadline === undefined ? undefined : deadline - Date.now();
       if ((left !== undefined && left <= 0) || !(await firedWithin(watch, left))) return false;
     }
-    try {
-      await this.client.delete(this.readyPath);
-    } catch (error) {
-      if (!isCode(error, 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, this.readyPath);
     return true;
   }
 
   private async deleteOurs(): Promise<void> {
-    try {
-      await this.client.delete(this.ourPath);
-    } catch (error) {
-      if (!isCode(error, 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, this.ourPath);
   }
 }

@@ -16,7 +16,7 @@ import { CreateMode } from '../../core/types.js';
 import type { Cairn } from '../sdk.js';
 import { TreeCache } from './cache.js';
 import { PersistentNode } from './node.js';
-import { createWithParents, joinPath, randomUuid } from './paths.js';
+import { createWithParents, deleteIfPresent, joinPath, randomUuid } from './paths.js';
 
 export type ServiceType = 'DYNAMIC' | 'STATIC' | 'PERMANENT' | 'DYNAMIC_SEQUENTIAL';
 
@@ -166,11 +166,7 @@ export class ServiceDiscovery<P = Record<string, unknown>> {
       await entry.node.close();
       return;
     }
-    try {
-      await this.client.delete(entry?.path ?? this.instancePath(instance.name, instance.id));
-    } catch (error) {
-      if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, entry?.path ?? this.instancePath(instance.name, instance.id));
   }
 
   async queryForNames(): Promise<string[]> {

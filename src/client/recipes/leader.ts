@@ -14,7 +14,7 @@ import { isKeeperError } from '../../core/errors.js';
 import { Emitter } from '../emitter.js';
 import type { Cairn, ConnectionState } from '../sdk.js';
 import { leasesRule, Mutex } from './lock.js';
-import { createProtectedSequential, joinPath, nodeName, sortChildren } from './paths.js';
+import { createProtectedSequential, deleteIfPresent, joinPath, nodeName, sortChildren } from './paths.js';
 
 const LATCH_NAME = 'latch-';
 const SELECTOR_LOCK_NAME = 'lock-';
@@ -166,11 +166,7 @@ export class LeaderLatch extends Emitter<LeaderLatchEvents> {
     const path = this.ourPath;
     this.ourPath = null;
     if (path === null) return;
-    try {
-      await this.client.delete(path);
-    } catch (error) {
-      if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, path);
   }
 }
 

@@ -12,7 +12,7 @@
 import { isKeeperError, keeperError } from '../../core/errors.js';
 import type { Cairn } from '../sdk.js';
 import type { DataInput } from '../data.js';
-import { createProtectedSequential, joinPath, nodeName, sortChildren } from './paths.js';
+import { createProtectedSequential, deleteIfPresent, joinPath, nodeName, sortChildren } from './paths.js';
 
 /** What a contender sees: whether it holds the lock, or which node to wait on. */
 export interface LockTurn {
@@ -97,11 +97,7 @@ export class LockNode {
     const ourPath = this.ourPath;
     this.ourPath = null;
     if (ourPath === null) return;
-    try {
-      await this.client.delete(ourPath);
-    } catch (error) {
-      if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, ourPath);
   }
 }
 

@@ -9,7 +9,7 @@ import type { DataInput } from '../data.js';
 import { toData } from '../data.js';
 import { Emitter } from '../emitter.js';
 import type { Cairn, ConnectionState } from '../sdk.js';
-import { createProtectedSequential, createWithParents, nodeName, parentOf } from './paths.js';
+import { createProtectedSequential, createWithParents, deleteIfPresent, nodeName, parentOf } from './paths.js';
 
 export interface PersistentNodeEvents {
   /** The node was (re)created at this path. */
@@ -71,11 +71,7 @@ export class PersistentNode extends Emitter<PersistentNodeEvents> {
     const path = this.currentPath;
     this.currentPath = null;
     if (path === null) return;
-    try {
-      await this.client.delete(path);
-    } catch (error) {
-      if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, path);
   }
 
   private ensure(): void {

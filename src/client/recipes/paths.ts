@@ -35,6 +35,15 @@ export function randomUuid(): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** Deletes `path` at any version; already gone is fine (a recipe's own node may go with its session). */
+export async function deleteIfPresent(client: Cairn, path: string): Promise<void> {
+  try {
+    await client.delete(path);
+  } catch (error) {
+    if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
+  }
+}
+
 /** Makes `path` and its missing ancestors as containers (Curator's creatingParentContainersIfNeeded). */
 export async function ensureContainers(client: Cairn, path: string): Promise<void> {
   if (path === '/') return;

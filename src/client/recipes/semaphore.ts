@@ -8,7 +8,7 @@ import { isKeeperError, keeperError } from '../../core/errors.js';
 import type { Cairn } from '../sdk.js';
 import type { DataInput } from '../data.js';
 import { firedWithin, Mutex } from './lock.js';
-import { createProtectedSequential, joinPath, nodeName } from './paths.js';
+import { createProtectedSequential, deleteIfPresent, joinPath, nodeName } from './paths.js';
 
 export class Lease {
   private closed = false;
@@ -23,11 +23,7 @@ export class Lease {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    try {
-      await this.client.delete(this.path);
-    } catch (error) {
-      if (!(isKeeperError(error) && error.codeName === 'NoNode')) throw error;
-    }
+    await deleteIfPresent(this.client, this.path);
   }
 }
 
